@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+// Sluice: safe PCI device assignment on Linux (VT-d / AMD-Vi, VFIO, KVM).
+// Dependencies point one way: sluice (CLI) -> VMM -> VFIO/KVM -> PCI -> System -> CSluice.
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluicePCI", targets: ["SluicePCI"]),
+        .library(name: "SluiceACPI", targets: ["SluiceACPI"]),
+        .library(name: "SluiceVTd", targets: ["SluiceVTd"]),
+        .library(name: "SluiceAudit", targets: ["SluiceAudit"]),
+        .library(name: "SluiceVFIO", targets: ["SluiceVFIO"]),
+        .library(name: "SluiceKVM", targets: ["SluiceKVM"]),
+        .library(name: "SluiceVMM", targets: ["SluiceVMM"]),
+        .library(name: "SluiceLab", targets: ["SluiceLab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Kernel ABI Swift cannot import: variadic functions (ioctl, pci_lookup_name),
+        // function-like macros (_IOR/_IOW) and uapi headers newer than linux-libc-dev.
+        .target(name: "CSluice", linkerSettings: [.linkedLibrary("pci")]),
+        // Typed syscall wrappers: errors with errno and what was attempted, owned fds, mmap.
+        .target(name: "SluiceSystem", dependencies: [
+            "CSluice", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "SluicePCI", dependencies: ["SluiceSystem", "CSluice"]),
+        // ACPI DMAR / IVRS parsers: pure functions over untrusted bytes.
+        .target(name: "SluiceACPI"),
+        // VT-d DMA-remapping model: standalone, no dependency on the rest.
+        .target(name: "SluiceVTd"),
+        .target(name: "SluiceAudit", dependencies: ["SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceSystem"]),
+        .target(name: "SluiceVFIO", dependencies: ["SluicePCI", "SluiceSystem", "CSluice"]),
+        .target(name: "SluiceKVM", dependencies: ["SluiceSystem", "CSluice"]),
+        .target(name: "SluiceVMM", dependencies: ["SluiceKVM", "SluiceVFIO", "SluicePCI", "SluiceVTd", "SluiceSystem"]),
+        .target(name: "SluiceLab", dependencies: ["SluiceSystem"]),
+        .executableTarget(name: "sluice", dependencies: [
+            "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
+            "SluiceVMM", "SluiceLab", "SluiceSystem",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SluicePCITests", dependencies: ["SluicePCI"]),
+        .testTarget(name: "SluiceACPITests", dependencies: ["SluiceACPI"]),
+        .testTarget(name: "SluiceVTdTests", dependencies: [
+            "SluiceVTd", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
+        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"]),
+        .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
+        .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+// KVM ABI: filled by the KVM layer.
+#ifndef CSLUICE_KVM_H
+#define CSLUICE_KVM_H
+#endif

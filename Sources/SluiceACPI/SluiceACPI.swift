@@ -1,0 +1,1 @@
+// SluiceACPI: see the module's files.

@@ -1,0 +1,1 @@
+// SluiceAudit: see the module's files.

@@ -1,0 +1,1 @@
+// SluiceKVM: see the module's files.

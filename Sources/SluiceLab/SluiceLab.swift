@@ -1,0 +1,1 @@
+// SluiceLab: see the module's files.

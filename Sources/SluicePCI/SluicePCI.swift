@@ -1,0 +1,1 @@
+// SluicePCI: see the module's files.

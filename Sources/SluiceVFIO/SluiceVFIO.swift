@@ -1,0 +1,1 @@
+// SluiceVFIO: see the module's files.

@@ -1,0 +1,1 @@
+// SluiceVMM: see the module's files.

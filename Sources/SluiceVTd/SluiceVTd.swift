@@ -1,0 +1,1 @@
+// SluiceVTd: see the module's files.

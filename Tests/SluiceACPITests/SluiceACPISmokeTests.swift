@@ -1,0 +1,6 @@
+import Testing
+@testable import SluiceACPI
+
+@Suite struct SluiceACPISmoke {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import SluiceAudit
+
+@Suite struct SluiceAuditSmoke {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import SluiceKVM
+
+@Suite struct SluiceKVMSmoke {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import SluiceVTd
+
+@Suite struct SluiceVTdSmoke {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}
