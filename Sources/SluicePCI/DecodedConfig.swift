@@ -14,7 +14,7 @@ public struct DecodedConfig: Sendable {
     public let problems: [String]
 
     /// `capabilities: false` decodes the header only (for a 64-byte read on purpose).
-    public init(_ config: ConfigSpace, capabilities: Bool = true) {
+    public init(_ config: ConfigSpace, capabilities decodeCapabilities: Bool = true) {
         self.config = config
         guard let header = ConfigHeader(config) else {
             self.header = nil; capabilities = nil; items = []
@@ -22,7 +22,7 @@ public struct DecodedConfig: Sendable {
             return
         }
         self.header = header
-        guard capabilities else { self.capabilities = nil; items = []; problems = []; return }
+        guard decodeCapabilities else { self.capabilities = nil; items = []; problems = []; return }
         let list = CapabilityList(config, header: header)
         capabilities = list
         var problems = list.problems
