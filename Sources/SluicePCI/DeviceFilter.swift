@@ -95,12 +95,10 @@ public struct ClassFilter: Sendable, Equatable {
     public func matches(classCode: UInt32) -> Bool { (classCode ^ value) & mask == 0 }
 }
 
-/// Empty or `*` means "any" (nil); otherwise hex (strtol's optional 0x) not above `max`.
+/// Empty or `*` means "any" (nil); otherwise plain hex (lspci 3.9 refuses a 0x prefix) not above `max`.
 private func anyOrNumber(_ text: Substring, max: UInt64, what: String) throws(FilterError) -> UInt64? {
     if text.isEmpty || text == "*" { return nil }
-    var digits = text
-    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-    guard let v = parseHex(digits, maxDigits: 16), v <= max else {
+    guard let v = parseHex(text, maxDigits: 16), v <= max else {
         throw FilterError(message: "Invalid \(what) '\(text)'")
     }
     return v
