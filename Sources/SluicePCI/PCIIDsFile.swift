@@ -104,10 +104,11 @@ public struct PCIIDsFile: Sendable {
     public func vendor(_ v: UInt16) -> String? { vendors[v] }
     public func device(_ v: UInt16, _ d: UInt16) -> String? { devices[UInt32(v) << 16 | UInt32(d)] }
 
-    /// The subsystem's own name as libpci resolves it: the entry under the device, else the
-    /// device's name when the subsystem ids equal the device ids.
+    /// The subsystem's own name as libpci resolves it: the entry under the device (libpci
+    /// skips this for vendor or device id 0, so entries under device 0000 are never used),
+    /// else the device's name when the subsystem ids equal the device ids.
     public func subsystem(_ v: UInt16, _ d: UInt16, _ sv: UInt16, _ sd: UInt16) -> String? {
-        if let n = subsystems[UInt64(v) << 48 | UInt64(d) << 32 | UInt64(sv) << 16 | UInt64(sd)] { return n }
+        if v != 0, d != 0, let n = subsystems[UInt64(v) << 48 | UInt64(d) << 32 | UInt64(sv) << 16 | UInt64(sd)] { return n }
         return v == sv && d == sd ? device(v, d) : nil
     }
 
