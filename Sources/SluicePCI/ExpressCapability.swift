@@ -115,8 +115,9 @@ public struct ExpressCapability: DecodedCapability, Equatable {
                   .flag("LnkCtl", "AutBWInt", bit(lc, 11))]
         }
         if let ls = linkStatus {
-            f += [CapabilityField("LnkSta", "Speed", linkSpeedName(UInt8(ls & 0xf))),
-                  CapabilityField("LnkSta", "Width", "x\(bits(ls, 4, 6))"),
+            let lc = linkCapabilities ?? 0
+            f += [CapabilityField("LnkSta", "Speed", linkSpeedName(UInt8(ls & 0xf)) + linkNote(Int(ls & 0xf), Int(lc & 0xf))),
+                  CapabilityField("LnkSta", "Width", "x\(bits(ls, 4, 6))" + linkNote(Int(bits(ls, 4, 6)), Int(bits(lc, 4, 6)))),
                   .flag("LnkSta", "TrErr", bit(ls, 10)), .flag("LnkSta", "Train", bit(ls, 11)),
                   .flag("LnkSta", "SlotClk", bit(ls, 12)), .flag("LnkSta", "DLActive", bit(ls, 13)),
                   .flag("LnkSta", "BWMgmt", bit(ls, 14)), .flag("LnkSta", "ABWMgmt", bit(ls, 15))]
@@ -124,6 +125,17 @@ public struct ExpressCapability: DecodedCapability, Equatable {
         if let d2 = deviceCapabilities2 { f.append(.flag("DevCap2", "ARIFwd", bit(d2, 5))) }
         if let c2 = deviceControl2 { f.append(.flag("DevCtl2", "ARIFwd", bit(c2, 5))) }
         return f
+    }
+}
+
+extension ExpressCapability {
+    /// How the negotiated link compares with what the port can do. Below capability is only
+    /// a finding for upstream-facing ends: a downstream port's partner may be the slower one.
+    func linkNote(_ status: Int, _ capable: Int) -> String {
+        if status > capable { return " (overdriven)" }
+        if status == capable { return "" }
+        if portType == .rootPort || portType == .downstreamPort || portType == .pciToPCIeBridge { return "" }
+        return " (downgraded)"
     }
 }
 

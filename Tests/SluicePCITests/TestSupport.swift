@@ -6,11 +6,13 @@ enum TestSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Every captured tree in Tests/Fixtures/sysfs (whatever exists when the test runs).
+    /// Every captured tree in Tests/Fixtures/sysfs (whatever exists when the test runs), plus
+    /// any listed in SLUICE_SYSFS_ROOTS (colon-separated), e.g. a fresh capture being checked.
     static var fixtureRoots: [String] {
         let dir = packageRoot.appendingPathComponent("Tests/Fixtures/sysfs")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.sorted().map { dir.appendingPathComponent($0).path }
+        let extra = ProcessInfo.processInfo.environment["SLUICE_SYSFS_ROOTS"]?.split(separator: ":").map(String.init) ?? []
+        return (names.sorted().map { dir.appendingPathComponent($0).path } + extra)
             .filter { FileManager.default.fileExists(atPath: $0 + "/sys/bus/pci/devices") }
     }
 
@@ -81,7 +83,7 @@ struct TreeBuilder {
             "resource": String(repeating: "0x0000000000000000 0x0000000000000000 0x0000000000000000\n", count: 13),
         ]
         for (k, v) in f.extra { attrs[k] = v }
-        for (k, v) in attrs where !f.omit.contains(k) { fm.createFile(atPath: dir + "/" + k, contents: Data((v + "\n").utf8)) }
+        for (k, v) in attrs where !f.omit.contains(k) { fm.createFile(atPath: dir + "/" + k, contents: Data((v.hasSuffix("\n") ? v : v + "\n").utf8)) }
         if !f.omit.contains("config") { fm.createFile(atPath: dir + "/config", contents: Data(f.config)) }
         let up = String(repeating: "../", count: 3)
         try! fm.createSymbolicLink(atPath: root + "/sys/bus/pci/devices/" + f.address, withDestinationPath: up + rel)
