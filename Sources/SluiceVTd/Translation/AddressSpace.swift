@@ -64,4 +64,6 @@ public struct WalkStep: Sendable, Equatable {
 struct Blocked: Error, Equatable {
     var reason: FaultReason
     var suppressed = false
+    /// The walk ended on a not-present entry (what caching mode lets hardware cache).
+    var notPresent = false
 }

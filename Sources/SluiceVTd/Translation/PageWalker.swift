@@ -12,6 +12,8 @@ struct PageWalker {
         var snoop: Bool
         var ignorePAT: Bool
         var memoryType: UInt8
+        /// First stage: every level had U/S=1. Always true for second-stage leaves.
+        var user = true
     }
 
     func walk(_ space: AddressSpace, _ request: DMARequest, trace: inout [WalkStep]?) -> Result<Leaf, Blocked> {
@@ -35,7 +37,7 @@ struct PageWalker {
                     let size = min(hpa.pageSize, gpaLeaf.pageSize)
                     return Leaf(address: (hpa.address | (gpa & (hpa.pageSize - 1))) & ~(size - 1), pageSize: size,
                                 permissions: hpa.permissions.intersection(gpaLeaf.permissions), snoop: hpa.snoop || space.pageSnoop,
-                                ignorePAT: hpa.ignorePAT, memoryType: hpa.memoryType)
+                                ignorePAT: hpa.ignorePAT, memoryType: hpa.memoryType, user: gpaLeaf.user)
                 }
             }
         }
@@ -44,7 +46,7 @@ struct PageWalker {
     // MARK: second stage
 
     func secondStage(_ ss: SecondStageConfig, address: UInt64, request: DMARequest, scalable: Bool,
-                     checkPermission: Bool = true, trace: inout [WalkStep]?) -> Result<Leaf, Blocked> {
+                     trace: inout [WalkStep]?) -> Result<Leaf, Blocked> {
         let cap = registers.capability
         let width = min(12 + 9 * ss.levels, cap.maximumGuestAddressWidth)
         if width < 64 && address >> UInt64(width) != 0 {
@@ -52,8 +54,7 @@ struct PageWalker {
         }
         let accessError: FaultReason = scalable ? .smSecondStageAccessError : .pagingEntryAccessError
         let reservedError: FaultReason = scalable ? .smSecondStageReserved : .pagingEntryReserved
-        let denied: FaultReason = request.isWrite ? (scalable ? .smWriteDenied : .writeDenied)
-                                                  : (scalable ? .smReadDenied : .readDenied)
+        let denied = AccessCheck.deniedReason(request, scalable: scalable)
         var permissions: Permissions = [.read, .write, .execute]
         var table = ss.table
         var level = ss.levels
@@ -68,7 +69,7 @@ struct PageWalker {
                                        entryAddress: entryAddress, value: [raw],
                                        detail: entry.present ? "\(entry.permissions) \(leaf ? "page" : "table") \(hex(entry.address))\(leaf && level > 1 ? " (\(Self.sizeName(1 << shift)))" : "")\(entry.snoop ? " SNP" : "")" : "not present"))
             }
-            guard entry.present else { return .failure(Blocked(reason: denied)) }
+            guard entry.present else { return .failure(Blocked(reason: denied, notPresent: true)) }
             guard entry.reservedBits(level: level, hostAddressWidth: registers.hostAddressWidth,
                                      largePages: cap.secondStageLargePageSupport,
                                      snoopControl: registers.extendedCapability.snoopControl) == 0 else {
@@ -77,14 +78,6 @@ struct PageWalker {
             permissions.formIntersection(entry.permissions)
             if leaf {
                 if !ss.executeEnable { permissions.remove(.execute) }
-                if checkPermission {
-                    if request.isWrite ? !permissions.contains(.write) : !permissions.contains(.read) {
-                        return .failure(Blocked(reason: denied))
-                    }
-                    if request.execute && request.pasid != nil && !permissions.contains(.execute) {
-                        return .failure(Blocked(reason: .smExecuteDenied))
-                    }
-                }
                 let size: UInt64 = 1 << shift
                 return .success(Leaf(address: entry.address & ~(size - 1), pageSize: size, permissions: permissions,
                                      snoop: entry.snoop, ignorePAT: entry.ignorePAT, memoryType: entry.memoryType))
@@ -113,7 +106,9 @@ struct PageWalker {
                 let fetch = DMARequest(sourceID: request.sourceID, pasid: request.pasid, address: table, kind: .read)
                 switch secondStage(ss, address: table, request: fetch, scalable: true, trace: &trace) {
                 case .failure(let b): return .failure(b)
-                case .success(let leaf): table = leaf.address | (table & (leaf.pageSize - 1))
+                case .success(let leaf):
+                    if !leaf.permissions.contains(.read) { return .failure(Blocked(reason: .smReadDenied)) }
+                    table = leaf.address | (table & (leaf.pageSize - 1))
                 }
             }
             let shift = UInt64(12 + 9 * (level - 1))
@@ -126,7 +121,7 @@ struct PageWalker {
                                        entryAddress: entryAddress, value: [raw],
                                        detail: entry.present ? "\(entry.writable ? "rw" : "r-")\(entry.user ? " user" : " supervisor")\(entry.executeDisable ? " XD" : "") \(leaf ? "page" : "table") \(hex(entry.address))" : "not present"))
             }
-            guard entry.present else { return .failure(Blocked(reason: .smFirstStageNotPresent)) }
+            guard entry.present else { return .failure(Blocked(reason: .smFirstStageNotPresent, notPresent: true)) }
             guard entry.reservedBits(level: level, hostAddressWidth: registers.hostAddressWidth,
                                      oneGiBPages: registers.capability.firstStage1GiBPages, noExecuteEnable: fs.noExecute) == 0 else {
                 return .failure(Blocked(reason: .smFirstStageReserved))
@@ -135,19 +130,12 @@ struct PageWalker {
             user = user && entry.user
             executeDisable = executeDisable || (fs.noExecute && entry.executeDisable)
             if leaf {
-                if !request.privileged && !user { return .failure(Blocked(reason: .smUserDenied)) }
-                if request.isWrite && !writable && (!request.privileged || fs.writeProtect) {
-                    return .failure(Blocked(reason: .smWriteDenied))
-                }
-                if request.execute && (executeDisable || (request.privileged && user && fs.supervisorExecutePrevent)) {
-                    return .failure(Blocked(reason: .smExecuteDenied))
-                }
                 var permissions: Permissions = [.read]
                 if writable { permissions.insert(.write) }
                 if !executeDisable { permissions.insert(.execute) }
                 let size: UInt64 = 1 << shift
                 return .success(Leaf(address: entry.address & ~(size - 1), pageSize: size, permissions: permissions,
-                                     snoop: false, ignorePAT: false, memoryType: 0))
+                                     snoop: false, ignorePAT: false, memoryType: 0, user: user))
             }
             table = entry.address
             level -= 1

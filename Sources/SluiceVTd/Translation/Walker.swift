@@ -33,6 +33,9 @@ public struct Walker {
             b.suppressed = b.suppressed || space.faultProcessingDisable
             return .fault(Self.fault(b, request, pasid: request.pasid))
         case .success(let leaf):
+            if let b = AccessCheck.check(permissions: leaf.permissions, user: leaf.user, request, space) {
+                return .fault(Self.fault(b, request, pasid: request.pasid))
+            }
             return .translated(Translation(address: leaf.address | (request.address & (leaf.pageSize - 1)), pageSize: leaf.pageSize,
                                            permissions: leaf.permissions, domainID: space.domainID,
                                            snoop: leaf.snoop || space.pageSnoop, ignorePAT: leaf.ignorePAT,
