@@ -1,1 +1,0 @@
-// SluiceACPI: see the module's files.
