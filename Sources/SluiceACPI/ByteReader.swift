@@ -58,7 +58,7 @@ struct ByteReader: Sendable {
     /// A fixed-size ASCII field (signature, OEM ID). Bytes outside printable
     /// ASCII are kept as `\xNN` so nothing the firmware wrote is lost or hidden.
     func ascii(_ offset: Int, count: Int) -> String? {
-        slice(offset, count: count).map(ACPIText.escaped)
+        slice(offset, count: count).map { ACPIText.escaped(ACPIText.nulTerminated($0)) }
     }
 }
 
