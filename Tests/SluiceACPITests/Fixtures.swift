@@ -9,8 +9,7 @@ enum Fixtures {
     struct Table: Sendable, CustomTestStringConvertible {
         let signature: String
         let name: String
-        let url: URL
-        var bytes: [UInt8] { (try? [UInt8](Data(contentsOf: url))) ?? [] }
+        let bytes: [UInt8]
         var testDescription: String { "\(signature)/\(name)" }
     }
 
@@ -18,7 +17,8 @@ enum Fixtures {
         let folder = directory.appendingPathComponent(signature)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".dat") }.sorted().map {
-            Table(signature: signature, name: String($0.dropLast(4)), url: folder.appendingPathComponent($0))
+            Table(signature: signature, name: String($0.dropLast(4)),
+                  bytes: (try? [UInt8](Data(contentsOf: folder.appendingPathComponent($0)))) ?? [])
         }
     }
 
