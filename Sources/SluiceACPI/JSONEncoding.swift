@@ -172,6 +172,7 @@ extension IVHD {
         try c.putIfPresent(extendedFeatures, "extendedFeatures")
         if let extendedFeatures2 { try c.hex64(extendedFeatures2, "extendedFeatures2") }
         try c.put(entries, "entries")
+        try c.put(deviceRanges, "deviceRanges")
     }
 }
 

@@ -137,6 +137,7 @@ import Testing
                     #expect(entry.offset + entry.length <= end && entry.bytes.count == entry.length)
                     #expect(Array(bytes[entry.offset..<entry.offset + entry.length]) == entry.bytes)
                 }
+                #expect(ivhd.deviceRanges.allSatisfy { $0.first <= $0.last })
             case let .memory(ivmd):
                 #expect(ivmd.offset + Int(ivmd.length) <= bytes.count && ivmd.length >= 32)
             }

@@ -120,6 +120,37 @@ import Testing
         #expect(ivmds[1].startAddress == 0x3BC9_5000 && ivmds[1].memoryLength == 0x26000)
     }
 
+    @Test func foldsEntriesIntoDeviceRanges() throws {
+        let ivhd = try IVRSTable(bytes: Self.sample()).hardwareDefinitions[1]
+        let r = ivhd.deviceRanges.map { "\($0.first)-\($0.last)" }
+        #expect(r == ["00:01.0-00:1f.6", "01:00.0-01:00.0", "03:00.0-03:00.0", "04:00.0-04:1f.7",
+                      "05:00.0-05:00.0", "06:00.0-06:1f.7", "00:00.0-ff:1f.7"])
+        #expect(ivhd.deviceRanges[1].dteSetting == 0xD7)
+        #expect(ivhd.deviceRanges[4].extendedSetting == 0x8000_0000)
+        #expect(ivhd.alias(of: PCIRequesterID(rawValue: 0x0300))?.description == "02:01.0")
+        #expect(ivhd.alias(of: PCIRequesterID(rawValue: 0x0417))?.description == "02:02.0")
+        #expect(ivhd.alias(of: PCIRequesterID(rawValue: 0x0100)) == nil)
+        #expect(ivhd.ranges(covering: PCIRequesterID(rawValue: 0x0100)).count == 2, "select, then all")
+        #expect(ivhd.specialDevices.map(\.handle) == [0x21, 0])
+    }
+
+    @Test func unbalancedRangesAreReported() throws {
+        var t = TableBuilder(signature: "IVRS", revision: 2)
+        t.u32(0); t.u64(0)
+        let entries: [UInt8] = [
+            0x04, 0x10, 0x00, 0,        // end without start
+            0x03, 0x20, 0x00, 0,        // start replaced by ...
+            0x03, 0x30, 0x00, 0,        // ... another start
+            0x04, 0x28, 0x00, 0,        // which ends before it starts
+            0x03, 0x40, 0x00, 0,        // never ended
+        ]
+        t.raw(Self.ivhd(type: 0x10, entries: entries))
+        let table = try IVRSTable(bytes: t.build())
+        #expect(table.hardwareDefinitions[0].deviceRanges.isEmpty)
+        #expect(table.diagnostics.count == 4)
+        #expect(table.diagnostics.map(\.offset) == table.diagnostics.map(\.offset).sorted())
+    }
+
     @Test func acpiHIDEntryOverrunningItsBlockIsReported() throws {
         var t = TableBuilder(signature: "IVRS", revision: 2)
         t.u32(0); t.u64(0)

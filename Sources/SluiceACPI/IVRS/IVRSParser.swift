@@ -12,7 +12,9 @@ extension IVRSTable {
         header = frame.header
         ivInfo = IVInfo(rawValue: frame.reader.u32(36) ?? 0)
         self.blocks = blocks
-        diagnostics = parser.diagnostics
+        // Range checks run after each IVHD's entries: restore table order.
+        diagnostics = parser.diagnostics.enumerated()
+            .sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
         checksumIsValid = frame.checksumIsValid
     }
 }
@@ -81,6 +83,9 @@ private struct IVRSParser {
                 startAddress: r.u64(offset + 16) ?? 0, memoryLength: r.u64(offset + 24) ?? 0))
         }
         let isType10 = type == 0x10
+        let entries = entries(r, from: offset + minimum, blockType: type)
+        let folded = IVHDRangeFolder.fold(entries)
+        diagnostics += folded.diagnostics
         return .hardware(IVHD(
             offset: offset, type: type, flags: IVHD.Flags(rawValue: flags), length: length,
             iommuDeviceID: PCIRequesterID(rawValue: r.u16(offset + 4) ?? 0),
@@ -90,7 +95,7 @@ private struct IVRSParser {
             attributes: isType10 ? nil : r.u32(offset + 20),
             extendedFeatures: isType10 ? nil : r.u64(offset + 24).map(IOMMUExtendedFeatures.init(rawValue:)),
             extendedFeatures2: isType10 ? nil : r.u64(offset + 32),
-            entries: entries(r, from: offset + minimum, blockType: type)))
+            entries: entries, deviceRanges: folded.ranges))
     }
 
     private mutating func entries(_ r: ByteReader, from start: Int, blockType: UInt8) -> [IVHDDeviceEntry] {

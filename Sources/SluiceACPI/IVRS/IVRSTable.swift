@@ -107,6 +107,8 @@ public struct IVHD: Sendable, Hashable, Encodable {
     /// Types 11h/40h only: image of Extended Feature Register 2 (reserved in older specs).
     public let extendedFeatures2: UInt64?
     public let entries: [IVHDDeviceEntry]
+    /// The entries folded into device ID ranges (see `ranges(covering:)`).
+    public let deviceRanges: [IVHDDeviceRange]
 
     /// Size of the fixed part before device entries.
     public static func headerLength(type: UInt8) -> Int { type == 0x10 ? 24 : 40 }
