@@ -38,6 +38,8 @@ import Testing
         #expect(table.hostAddressWidth == 39)
         #expect(table.flags == [.interruptRemapping, .dmaControlPlatformOptIn])
         #expect(table.structures.map(\.kindName) == ["DRHD", "DRHD", "RMRR", "ATSR", "RHSA", "ANDD", "SATC"])
+        #expect(table.hardwareUnits.count == 2 && table.reservedMemoryRegions.count == 1)
+        #expect(table.namespaceDevices.map(\.objectName) == ["\\_SB.PCI0.I2C0"])
 
         guard case let .hardwareUnit(gfx) = table.structures[0], case let .hardwareUnit(all) = table.structures[1] else {
             Issue.record("expected two DRHDs"); return

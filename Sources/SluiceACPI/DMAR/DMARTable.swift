@@ -21,6 +21,20 @@ public struct DMARTable: Sendable, Hashable, Encodable {
     public let diagnostics: [ACPIDiagnostic]
     /// `false` also when the table is truncated (the sum cannot be checked).
     public let checksumIsValid: Bool
+
+    public var hardwareUnits: [DMARHardwareUnit] {
+        structures.compactMap { if case let .hardwareUnit(s) = $0 { s } else { nil } }
+    }
+
+    /// RMRRs: the devices they name need these identity mappings, which is why
+    /// many kernels refuse to attach them to a VFIO domain.
+    public var reservedMemoryRegions: [DMARReservedMemory] {
+        structures.compactMap { if case let .reservedMemory(s) = $0 { s } else { nil } }
+    }
+
+    public var namespaceDevices: [DMARNamespaceDevice] {
+        structures.compactMap { if case let .namespaceDevice(s) = $0 { s } else { nil } }
+    }
 }
 
 /// One remapping structure of the DMAR table, in table order.
