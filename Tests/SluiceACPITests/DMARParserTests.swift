@@ -163,6 +163,16 @@ import Testing
         #expect(table.diagnostics.contains { $0.offset == 4 && $0.severity == .error })
     }
 
+    @Test func scopeTypesTheStructureForbidsAreReported() throws {
+        var t = TableBuilder(signature: "DMAR")
+        t.u8(38); t.u8(0); t.zeros(10)
+        let ioapic = TableBuilder.scope(type: 3, enumerationID: 8, bus: 0xF0, path: [(0x1F, 0)])
+        t.u16(1); t.u16(UInt16(24 + ioapic.count)); t.u16(0); t.u16(0); t.u64(0x1000); t.u64(0x1FFF); t.raw(ioapic)
+        let table = try DMARTable(bytes: t.build())
+        #expect(table.reservedMemoryRegions.first?.deviceScopes.first?.kind == .ioapic, "decoded anyway")
+        #expect(table.diagnostics.map(\.message) == ["device scope type 3 (IOAPIC) is not allowed in RMRR structures"])
+    }
+
     @Test func invalidPathElementsAreReported() throws {
         var t = TableBuilder(signature: "DMAR")
         t.u8(38); t.u8(0); t.zeros(10)

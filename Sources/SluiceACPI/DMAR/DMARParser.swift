@@ -76,7 +76,7 @@ private struct DMARParser {
             let unit = DMARHardwareUnit(
                 offset: offset, length: length, flags: r.u8(offset + 4) ?? 0, sizeField: r.u8(offset + 5) ?? 0,
                 segment: r.u16(offset + 6) ?? 0, registerBaseAddress: r.u64(offset + 8) ?? 0,
-                deviceScopes: scopes(r, from: offset + 16))
+                deviceScopes: scopes(r, from: offset + 16, in: "DRHD", allowing: [1, 2, 3, 4, 5]))
             if unit.registerBaseAddress & 0xFFF != 0 {
                 diagnostics.append(ACPIDiagnostic(.warning, at: offset + 8,
                     "DRHD register base 0x\(ACPIText.hex(unit.registerBaseAddress, width: 16)) is not page aligned"))
@@ -86,7 +86,7 @@ private struct DMARParser {
             let region = DMARReservedMemory(
                 offset: offset, length: length, reserved: r.u16(offset + 4) ?? 0, segment: r.u16(offset + 6) ?? 0,
                 baseAddress: r.u64(offset + 8) ?? 0, limitAddress: r.u64(offset + 16) ?? 0,
-                deviceScopes: scopes(r, from: offset + 24))
+                deviceScopes: scopes(r, from: offset + 24, in: "RMRR", allowing: [1, 2]))
             if region.limitAddress < region.baseAddress {
                 diagnostics.append(ACPIDiagnostic(.warning, at: offset + 16,
                     "RMRR limit 0x\(ACPIText.hex(region.limitAddress, width: 16)) is below its base 0x\(ACPIText.hex(region.baseAddress, width: 16))"))
@@ -98,7 +98,7 @@ private struct DMARParser {
         case 2:
             return .rootPortATS(DMARRootPortATS(
                 offset: offset, length: length, flags: r.u8(offset + 4) ?? 0, segment: r.u16(offset + 6) ?? 0,
-                deviceScopes: scopes(r, from: offset + 8)))
+                deviceScopes: scopes(r, from: offset + 8, in: "ATSR", allowing: [2])))
         case 3:
             return .hardwareStaticAffinity(DMARHardwareStaticAffinity(
                 offset: offset, length: length, registerBaseAddress: r.u64(offset + 8) ?? 0,
@@ -111,12 +111,14 @@ private struct DMARParser {
         default:
             return .softwareATC(DMARSoftwareATC(
                 offset: offset, length: length, flags: r.u8(offset + 4) ?? 0, segment: r.u16(offset + 6) ?? 0,
-                deviceScopes: scopes(r, from: offset + 8)))
+                deviceScopes: scopes(r, from: offset + 8, in: "SATC", allowing: [1, 2])))
         }
     }
 
     /// Device scopes fill the rest of a structure, each with its own length byte.
-    private mutating func scopes(_ r: ByteReader, from start: Int) -> [DMARDeviceScope] {
+    /// `allowed` are the scope types the spec permits in this structure.
+    private mutating func scopes(_ r: ByteReader, from start: Int, in structure: String,
+                                 allowing allowed: Set<UInt8>) -> [DMARDeviceScope] {
         var result: [DMARDeviceScope] = []
         var offset = start
         while offset < r.end {
@@ -142,6 +144,10 @@ private struct DMARParser {
             }
             let path = stride(from: offset + 6, to: offset + 6 + pathBytes - 1, by: 2).map {
                 DMARDeviceScope.PathElement(device: r.u8($0) ?? 0, function: r.u8($0 + 1) ?? 0)
+            }
+            if !allowed.contains(type) {
+                diagnostics.append(ACPIDiagnostic(.warning, at: offset,
+                    "device scope type \(type) (\(DMARDeviceScope.Kind(rawValue: type).name)) is not allowed in \(structure) structures"))
             }
             if path.isEmpty {
                 diagnostics.append(ACPIDiagnostic(.warning, at: offset, "device scope with an empty path names no device"))
