@@ -115,6 +115,16 @@ extension DMARSoftwareATC {
     }
 }
 
+extension DMARSoCIntegratedDevice {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(offset, "offset")
+        try c.put(length, "length")
+        try c.put(segment, "segment")
+        try c.put(deviceScopes, "deviceScopes")
+    }
+}
+
 extension DMARUnknownStructure {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)

@@ -28,6 +28,24 @@ struct ACPICommand: ParsableCommand {
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
+        /// Reads, decodes and prints one table; the exit status reflects its diagnostics.
+        func decode<Table: Encodable>(
+            _ signature: String, _ parse: ([UInt8]) throws(ACPITableError) -> Table,
+            _ diagnostics: KeyPath<Table, [ACPIDiagnostic]>,
+            _ render: (Table, String, inout String) -> Void
+        ) throws {
+            let path = path(signature: signature)
+            let table = try parse(readTable(path))
+            if json {
+                try printJSON(TableReport(file: path, table: table))
+            } else {
+                var out = ""
+                render(table, path, &out)
+                print(out, terminator: "")
+            }
+            try exitStatus(table[keyPath: diagnostics])
+        }
+
         func path(signature: String) -> String {
             if let file { return file }
             let root = sysfsRoot.hasSuffix("/") ? String(sysfsRoot.dropLast()) : sysfsRoot
@@ -41,16 +59,7 @@ struct ACPICommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let path = options.path(signature: "DMAR")
-            let table = try DMARTable(bytes: readTable(path))
-            if options.json {
-                try printJSON(TableReport(file: path, table: table))
-            } else {
-                var out = ""
-                ACPITextReport.dmar(table, file: path, into: &out)
-                print(out, terminator: "")
-            }
-            try exitStatus(table.diagnostics)
+            try options.decode("DMAR", DMARTable.init(bytes:), \.diagnostics, ACPITextReport.dmar)
         }
     }
 
@@ -60,16 +69,7 @@ struct ACPICommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let path = options.path(signature: "IVRS")
-            let table = try IVRSTable(bytes: readTable(path))
-            if options.json {
-                try printJSON(TableReport(file: path, table: table))
-            } else {
-                var out = ""
-                ACPITextReport.ivrs(table, file: path, into: &out)
-                print(out, terminator: "")
-            }
-            try exitStatus(table.diagnostics)
+            try options.decode("IVRS", IVRSTable.init(bytes:), \.diagnostics, ACPITextReport.ivrs)
         }
     }
 }
@@ -141,6 +141,9 @@ enum ACPITextReport {
             case let .softwareATC(s):
                 out += "segment \(hex(s.segment, 4))\(s.atcRequired ? " ATC_REQUIRED" : "")"
                 scopes(s.deviceScopes, segment: s.segment, into: &out)
+            case let .socIntegratedDevice(s):
+                out += "segment \(hex(s.segment, 4))"
+                scopes(s.deviceScopes, segment: s.segment, into: &out)
             case let .unknown(s):
                 out += "type \(s.type), length \(s.length), kept raw (\(s.bytes.count) bytes)\n"
             }
@@ -167,7 +170,8 @@ enum ACPITextReport {
                 target = "bus \(hex(scope.startBus, 2).lowercased()) path "
                     + scope.path.map { "\(hex($0.device, 2).lowercased()).\($0.function)" }.joined(separator: "/")
             }
-            out += "    \(label.padding(16))\(target)\n"
+            let flags = scope.flags == 0 ? "" : "  flags 0x\(hex(scope.flags, 4))"
+            out += "    \(label.padding(16))\(target)\(flags)\n"
         }
     }
 

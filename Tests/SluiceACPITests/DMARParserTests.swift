@@ -27,6 +27,9 @@ import Testing
         // SATC, ATC_REQUIRED, one bridge scope.
         let bridge = TableBuilder.scope(type: 2, bus: 0x80, path: [(3, 1)])
         t.u16(5); t.u16(UInt16(8 + bridge.count)); t.u8(1); t.u8(0); t.u16(0); t.raw(bridge)
+        // SIDP with one endpoint whose scope flags say ATC required and hardened.
+        let npu: [UInt8] = [1, 8] + .le16(0x18) + [0, 0, 0x0B, 0]
+        t.u16(6); t.u16(UInt16(8 + npu.count)); t.u16(0); t.u16(0); t.raw(npu)
         return t.build()
     }
 
@@ -37,7 +40,7 @@ import Testing
         #expect(table.header.oemTableID == "TESTTBL")
         #expect(table.hostAddressWidth == 39)
         #expect(table.flags == [.interruptRemapping, .dmaControlPlatformOptIn])
-        #expect(table.structures.map(\.kindName) == ["DRHD", "DRHD", "RMRR", "ATSR", "RHSA", "ANDD", "SATC"])
+        #expect(table.structures.map(\.kindName) == ["DRHD", "DRHD", "RMRR", "ATSR", "RHSA", "ANDD", "SATC", "SIDP"])
         #expect(table.hardwareUnits.count == 2 && table.reservedMemoryRegions.count == 1)
         #expect(table.namespaceDevices.map(\.objectName) == ["\\_SB.PCI0.I2C0"])
 
@@ -66,6 +69,9 @@ import Testing
         guard case let .softwareATC(satc) = table.structures[6] else { Issue.record("no SATC"); return }
         #expect(satc.atcRequired && satc.deviceScopes.first?.kind == .pciSubHierarchy)
         #expect(satc.deviceScopes.first?.directTarget?.description == "80:03.1")
+        guard case let .socIntegratedDevice(sidp) = table.structures[7] else { Issue.record("no SIDP"); return }
+        #expect(sidp.deviceScopes.map(\.flags) == [0x18])
+        #expect(sidp.deviceScopes.first?.directTarget?.description == "00:0b.0")
     }
 
     @Test func resolvesPathsThroughBridges() throws {
@@ -87,7 +93,7 @@ import Testing
         bytes[9] &+= 1
         let table = try DMARTable(bytes: bytes)
         #expect(!table.checksumIsValid)
-        #expect(table.structures.count == 7)
+        #expect(table.structures.count == 8)
         #expect(table.diagnostics.count == 1)
         #expect(table.diagnostics.first?.severity == .warning)
         #expect(table.diagnostics.first?.message.contains("checksum") == true)
@@ -159,7 +165,7 @@ import Testing
         var bytes = Self.sample()
         bytes[4] = 10; bytes[5] = 0
         let table = try DMARTable(bytes: bytes)
-        #expect(table.structures.count == 7)
+        #expect(table.structures.count == 8)
         #expect(table.diagnostics.contains { $0.offset == 4 && $0.severity == .error })
     }
 

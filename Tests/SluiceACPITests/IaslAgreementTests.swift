@@ -6,10 +6,11 @@ import SluiceACPI
 /// value, and inside the structures iasl fully decodes the parser must not
 /// decode fields iasl does not have.
 ///
-/// iasl 20200925 (Debian 12) knows neither DMAR SATC (type 5) nor IVHD type 40h:
-/// it prints their common header only (and stops decoding a DMAR table there).
+/// iasl 20200925 (Debian 12) knows neither DMAR SATC (type 5) and SIDP (type 6)
+/// nor IVHD type 40h: it prints their common header only (and stops decoding a
+/// DMAR table there).
 /// For those the comparison covers what iasl prints and no more; the parser's
-/// decoding of them is checked by the unit tests.
+/// decoding of them is checked by the unit tests and, for 40h, by IVHD40Tests.
 @Suite(.enabled(if: Iasl.path != nil,
                 "iasl not found: install acpica-tools to compare the DMAR/IVRS parser with iasl -d"))
 struct IaslAgreementTests {

@@ -106,6 +106,11 @@ struct IaslRendering {
             add(s.offset + 4, "Flags", s.flags, width: 2)
             add(s.offset + 6, "PCI Segment Number", s.segment, width: 4)
             scopes(s.deviceScopes)
+        case let .socIntegratedDevice(s):
+            dmarHeader(s.offset, type: 6, length: s.length)  // unknown to iasl 20200925, like SATC
+            reserved(s.offset + 4)
+            add(s.offset + 6, "PCI Segment Number", s.segment, width: 4)
+            scopes(s.deviceScopes)
         case let .unknown(s):
             dmarHeader(s.offset, type: s.type, length: s.length)
         }

@@ -61,7 +61,7 @@ public struct DMARDeviceScope: Sendable, Hashable, Encodable {
     public let offset: Int
     public let kind: Kind
     public let length: UInt8
-    /// Bytes 2-3: reserved in VT-d 1.x-3.x; later revisions put flags here.
+    /// Bytes 2-3: reserved in VT-d 1.x-3.x; VT-d 4.1 puts flags here for SIDP scopes.
     public let flags: UInt16
     /// IOAPIC ID, HPET number or ACPI device number (ANDD), depending on `kind`.
     public let enumerationID: UInt8

@@ -58,7 +58,7 @@ private struct DMARParser {
                                     bytes: reader.limited(to: end).rest(from: offset))
     }
 
-    private static let minimumLength: [UInt16: Int] = [0: 16, 1: 24, 2: 8, 3: 20, 4: 8, 5: 8]
+    private static let minimumLength: [UInt16: Int] = [0: 16, 1: 24, 2: 8, 3: 20, 4: 8, 5: 8, 6: 8]
 
     private mutating func structure(type: UInt16, at offset: Int, length: UInt16) -> DMARStructure {
         let r = reader.limited(to: offset + Int(length))
@@ -108,10 +108,14 @@ private struct DMARParser {
             return .namespaceDevice(DMARNamespaceDevice(
                 offset: offset, length: length, acpiDeviceNumber: r.u8(offset + 7) ?? 0,
                 objectName: ACPIText.escaped(name)))
-        default:
+        case 5:
             return .softwareATC(DMARSoftwareATC(
                 offset: offset, length: length, flags: r.u8(offset + 4) ?? 0, segment: r.u16(offset + 6) ?? 0,
                 deviceScopes: scopes(r, from: offset + 8, in: "SATC", allowing: [1, 2])))
+        default:
+            return .socIntegratedDevice(DMARSoCIntegratedDevice(
+                offset: offset, length: length, segment: r.u16(offset + 6) ?? 0,
+                deviceScopes: scopes(r, from: offset + 8, in: "SIDP", allowing: [1])))
         }
     }
 

@@ -45,6 +45,7 @@ public enum DMARStructure: Sendable, Hashable {
     case hardwareStaticAffinity(DMARHardwareStaticAffinity)
     case namespaceDevice(DMARNamespaceDevice)
     case softwareATC(DMARSoftwareATC)
+    case socIntegratedDevice(DMARSoCIntegratedDevice)
     /// A type this parser does not know, or one too broken to decode: raw bytes kept.
     case unknown(DMARUnknownStructure)
 
@@ -56,6 +57,7 @@ public enum DMARStructure: Sendable, Hashable {
         case let .hardwareStaticAffinity(s): s.offset
         case let .namespaceDevice(s): s.offset
         case let .softwareATC(s): s.offset
+        case let .socIntegratedDevice(s): s.offset
         case let .unknown(s): s.offset
         }
     }
@@ -66,6 +68,7 @@ public enum DMARStructure: Sendable, Hashable {
         case let .reservedMemory(s): s.deviceScopes
         case let .rootPortATS(s): s.deviceScopes
         case let .softwareATC(s): s.deviceScopes
+        case let .socIntegratedDevice(s): s.deviceScopes
         case .hardwareStaticAffinity, .namespaceDevice, .unknown: []
         }
     }
@@ -82,6 +85,7 @@ extension DMARStructure: Encodable {
         case .hardwareStaticAffinity: "RHSA"
         case .namespaceDevice: "ANDD"
         case .softwareATC: "SATC"
+        case .socIntegratedDevice: "SIDP"
         case .unknown: "unknown"
         }
     }
@@ -96,6 +100,7 @@ extension DMARStructure: Encodable {
         case let .hardwareStaticAffinity(s): try container.encode(s, forKey: .structure)
         case let .namespaceDevice(s): try container.encode(s, forKey: .structure)
         case let .softwareATC(s): try container.encode(s, forKey: .structure)
+        case let .socIntegratedDevice(s): try container.encode(s, forKey: .structure)
         case let .unknown(s): try container.encode(s, forKey: .structure)
         }
     }
@@ -165,6 +170,16 @@ public struct DMARSoftwareATC: Sendable, Hashable, Encodable {
     /// Bit 0 ATC_REQUIRED: the devices need ATS to work.
     public let flags: UInt8
     public var atcRequired: Bool { flags & 1 != 0 }
+    public let segment: UInt16
+    public let deviceScopes: [DMARDeviceScope]
+}
+
+/// SIDP (type 6, VT-d 4.1): SoC-integrated devices with special properties,
+/// given per device in the device scope flags (bits 0-2 requests without PASID
+/// are nested/snooped, bit 3 ATC hardened, bit 4 ATC required).
+public struct DMARSoCIntegratedDevice: Sendable, Hashable, Encodable {
+    public let offset: Int
+    public let length: UInt16
     public let segment: UInt16
     public let deviceScopes: [DMARDeviceScope]
 }
