@@ -9,6 +9,7 @@ struct Sluice: ParsableCommand {
         subcommands: [
             ListCommand.self,
             LabCommand.self,
+            ACPICommand.self,
         ]
     )
 }
