@@ -10,6 +10,7 @@ struct Sluice: ParsableCommand {
             ListCommand.self,
             LabCommand.self,
             ACPICommand.self,
+            RunCommand.self,
         ]
     )
 }
