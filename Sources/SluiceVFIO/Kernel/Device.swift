@@ -55,3 +55,23 @@ public enum VFIOPCI {
     public static let err: UInt32 = 3
     public static let req: UInt32 = 4
 }
+
+extension VFIODevice {
+    /// Every region the device reports. vfio-pci answers EINVAL for the VGA region of a device
+    /// that is not VGA: such indices are left out instead of failing the whole listing.
+    public func regions() throws(VFIOError) -> [RegionInfo] {
+        var out: [RegionInfo] = []
+        for i in 0..<(try info().regionCount) {
+            do { out.append(try region(i)) } catch {
+                if case .system(let e) = error, e.errno == .invalidArgument { continue }
+                throw error
+            }
+        }
+        return out
+    }
+
+    /// Every IRQ index the device reports (count 0 when the index exists but has no vectors).
+    public func irqs() throws(VFIOError) -> [IRQInfo] {
+        try (0..<(try info().irqCount)).map { (i: UInt32) throws(VFIOError) in try irq(i) }
+    }
+}
