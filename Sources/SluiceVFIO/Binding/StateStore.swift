@@ -27,11 +27,13 @@ public final class StateStore {
 
     var recordsDir: String { directory + "/bindings" }
     public var persistDir: String { directory + "/persist" }
+    /// "USER GROUP" per IOMMU group number: the udev rule for /dev/vfio/N reads its owner here.
+    public var groupOwnerDir: String { directory + "/group-owner" }
     var journalPath: String { directory + "/journal.json" }
     public var logPath: String { directory + "/sysfs-writes.log" }
 
     public func prepare() throws(StateError) {
-        for d in [directory, recordsDir, persistDir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
+        for d in [directory, recordsDir, persistDir, groupOwnerDir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
             throw StateError(path: d, errno: errno)
         }
     }
@@ -42,6 +44,9 @@ public final class StateStore {
     }
     public func save(_ r: BindingRecord) throws(StateError) { try store(r, at: recordsDir + "/\(r.address).json") }
     public func remove(_ address: String) {
+        if let g = record(address)?.group, !records().contains(where: { $0.group == g && $0.address != address }) {
+            clearGroupOwner(g)
+        }
         unlink(recordsDir + "/\(address).json")
         unlink(persistDir + "/\(address)")
     }
@@ -54,6 +59,11 @@ public final class StateStore {
     public func markPersistent(_ address: String, owner: String?) throws(StateError) {
         try writeAtomically(persistDir + "/\(address)", Array((owner ?? "").utf8))
     }
+
+    public func setGroupOwner(_ group: Int, user: String, groupName: String) throws(StateError) {
+        try writeAtomically(groupOwnerDir + "/\(group)", Array("\(user) \(groupName)\n".utf8))
+    }
+    public func clearGroupOwner(_ group: Int) { unlink(groupOwnerDir + "/\(group)") }
 
     public func appendLog(_ line: String) {
         let fd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
