@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the lab guest (chroot into the host root). Binds the e1000e to vfio-pci, runs the
 # SluiceVFIO lab suite from the host-built test binary, restores the device.
-# SLUICE_TREE is the package root (read-only over 9p), SLUICE_BIND how to bind (sysfs|sluice).
+# SLUICE_TREE is the package root (read-only over 9p).
 set -u
 DEV=${SLUICE_LAB_DEVICE:-0000:01:00.0}
 TREE=${SLUICE_TREE:?}
