@@ -11,6 +11,11 @@ struct Sluice: ParsableCommand {
             LabCommand.self,
             ACPICommand.self,
             RunCommand.self,
+            Bind.self,
+            Unbind.self,
+            Restore.self,
+            Status.self,
+            Info.self,
         ]
     )
 }
