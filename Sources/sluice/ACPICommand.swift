@@ -37,7 +37,7 @@ struct ACPICommand: ParsableCommand {
             let path = path(signature: signature)
             let table = try parse(readTable(path))
             if json {
-                try printJSON(TableReport(file: path, table: table))
+                printJSON(TableReport(file: path, table: table))
             } else {
                 var out = ""
                 render(table, path, &out)
@@ -77,12 +77,6 @@ struct ACPICommand: ParsableCommand {
 private struct TableReport<Table: Encodable>: Encodable {
     let file: String
     let table: Table
-}
-
-private func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 private func exitStatus(_ diagnostics: [ACPIDiagnostic]) throws {

@@ -34,19 +34,6 @@ func printErr(_ s: String) {
     print(s, to: &e)
 }
 
-struct StandardError: TextOutputStream {
-    mutating func write(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = Glibc.write(2, &bytes, bytes.count)
-    }
-}
-
-func printJSON<T: Encodable>(_ value: T) {
-    let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys]
-    if let d = try? e.encode(value) { print(String(decoding: d, as: UTF8.self)) }
-}
-
 struct Bind: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Bind a PCI device (or its whole IOMMU group) to vfio-pci, safely.",
