@@ -51,7 +51,7 @@ let package = Package(
             "SluiceVTd", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
-        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"]),
+        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
         .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM"]),
     ],

@@ -6,6 +6,16 @@ struct Sluice: ParsableCommand {
         commandName: "sluice",
         abstract: "Safe PCI device assignment on Linux: enumerate, audit, bind to VFIO, run guests.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [
+            ListCommand.self,
+            LabCommand.self,
+            ACPICommand.self,
+            RunCommand.self,
+            Bind.self,
+            Unbind.self,
+            Restore.self,
+            Status.self,
+            Info.self,
+        ]
     )
 }

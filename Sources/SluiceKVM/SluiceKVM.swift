@@ -1,1 +1,0 @@
-// SluiceKVM: see the module's files.

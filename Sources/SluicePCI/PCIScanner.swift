@@ -1,0 +1,188 @@
+/// Enumerates every PCI function under a sysfs root (`/` or a captured tree).
+public struct PCIScanner {
+    public struct Options: Sendable {
+        /// Read the full config space (capabilities); otherwise only the 64-byte header.
+        public var fullConfig: Bool
+        public var idsPath: String
+        /// Consult udev's hwdb (through libpci) for ids pci.ids lacks, as lspci does.
+        public var useHwdb: Bool
+        public var names: Bool
+
+        public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true) {
+            self.fullConfig = fullConfig; self.idsPath = idsPath; self.useHwdb = useHwdb; self.names = names
+        }
+    }
+
+    public struct Result: Sendable {
+        public var devices: [PCIDevice]
+        /// Problems not tied to one kept device: unreadable directories, vanished devices, names.
+        public var problems: [String]
+        /// Devices whose config space was cut to the 64-byte header (a non-root reader).
+        public var truncatedConfigCount: Int
+
+        public func device(_ a: PCIAddress) -> PCIDevice? { devices.first { $0.address == a } }
+    }
+
+    static let devicesDir = "sys/bus/pci/devices"
+
+    public let rootPath: String
+    public let options: Options
+
+    public init(root: String = "/", options: Options = Options()) {
+        rootPath = root; self.options = options
+    }
+
+    /// Scans. Throws only when the root itself or its PCI device directory cannot be listed.
+    public func scan(filter: (PCIAddress) -> Bool = { _ in true }) throws(SysfsError) -> Result {
+        let root = try SysfsRoot.open(rootPath)
+        let dir = try root.directory(Self.devicesDir)
+        var problems: [String] = []
+        var addresses: [(PCIAddress, String)] = []
+        for name in try dir.list() {
+            guard let a = PCIAddress(name) else {
+                problems.append("\(dir.path)/\(name): not a PCI address, ignored")
+                continue
+            }
+            if filter(a) { addresses.append((a, name)) }
+        }
+        addresses.sort { $0.0 < $1.0 }
+        var devices: [PCIDevice] = []
+        devices.reserveCapacity(addresses.count)
+        var truncated = 0
+        for (a, name) in addresses {
+            do {
+                let d = try readDevice(a, name: name, root: root, devicesDir: dir)
+                if options.fullConfig, d.config.config.isTruncatedHeader { truncated += 1 }
+                devices.append(d)
+            } catch {
+                // The device directory went away between listing and reading (hot unplug,
+                // VF teardown) or cannot be entered: say so and keep the others.
+                problems.append("\(a): \(error)")
+            }
+        }
+        linkVirtualFunctions(&devices)
+        if options.names {
+            let names = PCINames(idsPath: options.idsPath, vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+                                 useHwdb: options.useHwdb)
+            problems += names.problems
+            for i in devices.indices { applyNames(&devices[i], names) }
+        }
+        if truncated > 0 {
+            problems.append("config space of \(truncated) device(s) is only the 64-byte header (sysfs gives more to root): capabilities not decoded")
+        }
+        return Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+    }
+
+    private func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
+                            devicesDir: borrowing SysfsDirectory) throws(SysfsError) -> PCIDevice {
+        // Opened from the root: the bus link points into sys/devices, outside bus/pci/devices,
+        // and RESOLVE_BENEATH is relative to the directory it starts from. Attributes are then
+        // read beneath the device directory itself.
+        let dev = try root.directory(Self.devicesDir + "/" + name)
+        var problems: [String] = []
+
+        func text(_ attr: String) -> String? {
+            do { return try dev.readText(attr) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func number(_ attr: String, required: Bool) -> UInt64? {
+            guard let t = text(attr) else {
+                if required { problems.append("\(attr): missing") }
+                return nil
+            }
+            let digits = t.hasPrefix("0x") ? t.dropFirst(2) : Substring(t)
+            guard let v = parseHex(digits, maxDigits: 16) else {
+                problems.append("\(attr): not a number: '\(t.prefix(40))'")
+                return nil
+            }
+            return v
+        }
+        func decimal(_ attr: String) -> Int? {
+            guard let t = text(attr) else { return nil }
+            guard let v = Int(t) else { problems.append("\(attr): not a number: '\(t.prefix(40))'"); return nil }
+            return v
+        }
+        func linkName(_ attr: String) -> String? {
+            do { return try dev.readLink(attr).split(separator: "/").last.map(String.init) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+
+        var configBytes: [UInt8] = []
+        do {
+            configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+        } catch {
+            problems.append(error.description)
+        }
+        let decoded = DecodedConfig(ConfigSpace(configBytes), capabilities: options.fullConfig)
+        let header = decoded.header
+
+        // Identity: the kernel's view (sysfs files), as lspci uses; the config bytes only
+        // stand in when a file is missing. (A VF's config reads 0xffff for its ids.)
+        let vendor = number("vendor", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.vendorID ?? 0xffff
+        let device = number("device", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.deviceID ?? 0xffff
+        let cls = number("class", required: true).map { UInt32(truncatingIfNeeded: $0) } ?? header?.classCode ?? 0
+        let revision = number("revision", required: false).map { UInt8(truncatingIfNeeded: $0) } ?? header?.revision ?? 0
+
+        var d = PCIDevice(address: a, vendorID: vendor, deviceID: device, classCode: cls & 0xff_ffff,
+                          revision: revision, config: decoded)
+        d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
+        d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
+        if d.subsystemVendorID == nil, case .endpoint(let sv, let sd, _, _, _)? = header?.layout {
+            d.subsystemVendorID = sv; d.subsystemDeviceID = sd
+        }
+        d.driver = linkName("driver")
+        d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
+        d.physicalFunction = linkName("physfn").flatMap { PCIAddress($0) }
+        d.modalias = text("modalias")
+        d.numaNode = decimal("numa_node")
+        d.irq = decimal("irq")
+        if let r = text("resource") {
+            let parsed = PCIResource.parse(r)
+            d.resources = parsed.resources
+            problems += parsed.problems
+        }
+        if decoded.sriov != nil {
+            d.sriovTotalVFs = decimal("sriov_totalvfs")
+            d.sriovNumVFs = decimal("sriov_numvfs")
+        }
+        // Topology from where the bus/pci/devices link points: every path component that is a
+        // PCI address above this one is an upstream bridge (or a VMD endpoint).
+        do {
+            let target = try devicesDir.readLink(name)
+            let parts = target.split(separator: "/")
+            if let i = parts.firstIndex(of: "devices") {
+                d.sysfsPath = parts[(i + 1)...].joined(separator: "/")
+            }
+            d.upstream = parts.dropLast().compactMap { $0.count >= 12 ? PCIAddress(String($0)) : nil }
+        } catch {
+            problems.append(error.description)
+        }
+        d.problems = problems + decoded.problems
+        return d
+    }
+
+    private func linkVirtualFunctions(_ devices: inout [PCIDevice]) {
+        var index: [PCIAddress: Int] = [:]
+        for (i, d) in devices.enumerated() { index[d.address] = i }
+        for d in devices {
+            if let pf = d.physicalFunction, let i = index[pf] { devices[i].virtualFunctions.append(d.address) }
+        }
+    }
+
+    private func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
+        d.vendorName = names.vendor(d.vendorID)
+        d.deviceName = names.device(d.vendorID, d.deviceID)
+        if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID {
+            d.subsystemVendorName = names.vendor(sv)
+            d.subsystemName = names.subsystem(d.vendorID, d.deviceID, sv, sd)
+        }
+        if let c = names.className(d.classCode) {
+            d.className = c.name; d.classNameIsBaseClassOnly = !c.subclassKnown
+        }
+        d.progIfName = names.progIf(d.classCode)
+    }
+}

@@ -1,1 +1,0 @@
-// SluiceVMM: see the module's files.

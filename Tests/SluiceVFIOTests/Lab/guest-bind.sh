@@ -1,0 +1,62 @@
+#!/bin/sh
+# Runs inside the lab guest: `sluice bind` for real. ICH9 group refused then bound with --group
+# and restored; the e1000e bound with --owner, used by an unprivileged user (RLIMIT_MEMLOCK
+# diagnosis), persisted through the udev rule across a remove + rescan, then restored.
+set -u
+TREE=${SLUICE_TREE:?}
+BIN=$TREE/.build/debug
+S="$BIN/sluice"
+ST=/run/sluice-state
+KROOT=/var/tmp/lab-cache/k61
+FAILS=0
+check() { if eval "$2"; then echo "LAB-CHECK ok: $1"; else echo "LAB-CHECK FAIL: $1"; FAILS=$((FAILS+1)); fi; }
+drv() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null || echo none; }
+
+modprobe -d "$KROOT" ahci && modprobe -d "$KROOT" i2c_i801 && modprobe -d "$KROOT" lpc_ich
+echo "LAB-STEP ICH9 drivers: 1f.0 $(drv 0000:00:1f.0) 1f.2 $(drv 0000:00:1f.2) 1f.3 $(drv 0000:00:1f.3)"
+
+"$S" bind 0000:00:1f.2 --state-dir $ST > /run/out.txt 2>&1; RC=$?; cat /run/out.txt
+check "binding one ICH9 member alone is refused (exit 2)" '[ $RC = 2 ]'
+check "the refusal names 1f.0 on lpc_ich" 'grep -q "0000:00:1f.0.*lpc_ich" /run/out.txt'
+check "the refusal names 1f.3 on i801_smbus" 'grep -q "0000:00:1f.3.*i801_smbus" /run/out.txt'
+check "nothing moved" '[ "$(drv 0000:00:1f.2)" = ahci ]'
+
+"$S" bind 0000:00:1f.2 --group --state-dir $ST; RC=$?
+check "--group binds" '[ $RC = 0 ]'
+check "all three ICH9 functions on vfio-pci" '[ "$(drv 0000:00:1f.0)$(drv 0000:00:1f.2)$(drv 0000:00:1f.3)" = vfio-pcivfio-pcivfio-pci ]'
+"$S" status --state-dir $ST
+"$S" restore --state-dir $ST
+check "restore puts lpc_ich, ahci, i801_smbus back" '[ "$(drv 0000:00:1f.0) $(drv 0000:00:1f.2) $(drv 0000:00:1f.3)" = "lpc_ich ahci i801_smbus" ]'
+
+"$S" bind 0000:01:00.0 --owner nobody:nogroup --state-dir $ST --json > /run/bind.json; RC=$?
+check "e1000e bound with --owner" '[ $RC = 0 ] && [ "$(drv 0000:01:00.0)" = vfio-pci ]'
+G=$(basename "$(readlink /sys/bus/pci/devices/0000:01:00.0/iommu_group)")
+check "/dev/vfio/$G owned by nobody" '[ "$(stat -c %U /dev/vfio/$G)" = nobody ]'
+"$S" info 0000:01:00.0
+(ulimit -l 8192; SLUICE_LAB_DEVICE=0000:01:00.0 SLUICE_LAB_MEMLOCK=1 setpriv --reuid nobody --regid nogroup --clear-groups \
+  "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter LabMemlock 2>&1); RC=$?
+check "unprivileged map beyond RLIMIT_MEMLOCK gives the exact number" '[ $RC = 0 ]'
+"$S" restore --state-dir $ST
+
+# udev persistence: udevd from Debian's udev package, unpacked (not installed) in /var/tmp.
+UDEVD=/var/tmp/sluice-udev/systemd-udevd; UDEVADM=/var/tmp/sluice-udev/root/bin/udevadm
+if [ -x "$UDEVADM" ]; then
+  "$TREE/udev/install.sh" --rules-dir /run/udev/rules.d --sluice "$S" --state-dir $ST
+  "$UDEVD" --resolve-names=never 2>/dev/null & UDEVD_PID=$!
+  "$S" bind 0000:01:00.0 --persist --owner nobody:nogroup --state-dir $ST
+  echo 1 > /sys/bus/pci/devices/0000:01:00.0/remove
+  echo "LAB-STEP removed 01:00.0; rescanning (e1000e binds first, the rule must rebind)"
+  echo 1 > /sys/bus/pci/rescan
+  # `udevadm settle` refuses to run in a chroot: poll for the outcome instead (up to 30 s).
+  for i in $(seq 60); do [ "$(drv 0000:01:00.0)" = vfio-pci ] && [ -e /dev/vfio/$G ] && break; sleep 0.5; done
+  check "after remove+rescan the udev rule put 01:00.0 back on vfio-pci" '[ "$(drv 0000:01:00.0)" = vfio-pci ]'
+  check "and /dev/vfio/$G is owned by nobody again" '[ "$(stat -c %U /dev/vfio/$G 2>/dev/null)" = nobody ]'
+  tail -4 $ST/sysfs-writes.log
+  "$S" restore --state-dir $ST
+  "$TREE/udev/install.sh" --uninstall --rules-dir /run/udev/rules.d
+  check "uninstall removed the rule" '[ ! -e /run/udev/rules.d/70-sluice.rules ]'
+  kill $UDEVD_PID
+fi
+check "e1000e restored" '[ "$(drv 0000:01:00.0)" = e1000e ]'
+echo "LAB-CHECKS failed: $FAILS"
+exit $FAILS
