@@ -8,6 +8,7 @@ struct Sluice: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ListCommand.self,
+            AuditCommand.self,
             LabCommand.self,
             ACPICommand.self,
             RunCommand.self,

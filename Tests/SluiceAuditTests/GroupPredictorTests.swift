@@ -5,7 +5,7 @@ import Testing
 /// kernel's own groups runs on the captured lab trees (AuditFixtureTests).
 @Suite struct GroupPredictorRules {
     typealias N = GroupPredictor.Node
-    static func a(_ bus: UInt8, _ dev: UInt8, _ fn: UInt8) -> PCIAddressKey { PCIAddressKey(bus: bus, device: dev, function: fn) }
+    static func a(_ bus: UInt8, _ dev: UInt8, _ fn: UInt8) -> PCIAddressKey { PCIAddressKey(bus: bus, device: dev, function: fn)! }
     static let fullACS: (UInt16, UInt16) = (0x1f, 0x1f)
 
     static func node(_ id: PCIAddressKey, up: PCIAddressKey? = nil, type: GroupPredictor.PCIeType? = .endpoint,
