@@ -74,6 +74,12 @@ struct VerdictMaker {
         if d.isBridge {
             worsen(.blocked, "a bridge (type 1 header): vfio-pci takes endpoints only; bridges stay with pcieport", nil)
         }
+        if d.baseClass == 0x06 && d.subclass == 0x00 {
+            worsen(.blocked, "a host bridge: the chipset's own function, nothing a guest can drive", nil)
+        }
+        if d.baseClass == 0x06 && d.subclass == 0x01 {
+            reasons.append("the ISA/LPC bridge: legacy platform devices (TPM, RTC, keyboard controller) sit behind it")
+        }
         if let range = rmrrDevices[d.address] {
             let relaxable = d.baseClass == 0x03 || (d.baseClass == 0x0c && d.subclass == 0x03)
             if relaxable {

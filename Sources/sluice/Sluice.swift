@@ -20,3 +20,23 @@ struct Sluice: ParsableCommand {
         ]
     )
 }
+
+extension Sluice {
+    /// `sluice --sysfs-root DIR list` reads like lspci's global options; ArgumentParser takes
+    /// options after the subcommand, so a leading `--sysfs-root` is moved behind it.
+    static func main() {
+        main(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    static func hoistingGlobalOptions(_ args: [String]) -> [String] {
+        var globals: [String] = [], rest = args[...]
+        while let first = rest.first, first.hasPrefix("--sysfs-root") {
+            globals.append(first); rest = rest.dropFirst()
+            if first == "--sysfs-root", let value = rest.first { globals.append(value); rest = rest.dropFirst() }
+        }
+        guard !globals.isEmpty, !rest.isEmpty else { return args }
+        // Subcommands may nest (`sluice vtd walk`): insert before the first option-like word.
+        let words = rest.prefix { !$0.hasPrefix("-") }
+        return Array(words) + globals + Array(rest.dropFirst(words.count))
+    }
+}

@@ -49,6 +49,8 @@ import SluicePCI
         #expect(group.predictionMatches == true)
         #expect(verdict(r, "0000:01:00.0")?.verdict == .assignable)
         #expect(verdict(r, "0000:00:02.0")?.verdict == .blocked)        // a root port
+        #expect(verdict(r, "0000:00:00.0")?.verdict == .blocked)        // the host bridge
+        #expect(verdict(r, "0000:00:01.0")?.hostCritical.contains { $0.contains("boot VGA") } == true)
         #expect(check(r, "iommu.enabled")?.status == .pass)
         #expect(check(r, "irq-remapping.enabled")?.status == .pass)
     }
