@@ -52,7 +52,7 @@ public struct PCIScanner {
         for (a, name) in addresses {
             do {
                 let d = try readDevice(a, name: name, root: root, devicesDir: dir)
-                if options.fullConfig, d.config.config.isTruncatedHeader { truncated += 1 }
+                if options.fullConfig, d.config.capabilities?.unreadable == true { truncated += 1 }
                 devices.append(d)
             } catch {
                 // The device directory went away between listing and reading (hot unplug,
@@ -123,7 +123,11 @@ public struct PCIScanner {
 
         var configBytes: [UInt8] = []
         do {
-            configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+            if options.fullConfig, dev.isLive {
+                configBytes = try dev.withFile("config") { ConfigReader.readSparse($0) }
+            } else {
+                configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+            }
         } catch {
             problems.append(error.description)
         }

@@ -48,17 +48,7 @@ public struct SysfsDirectory: ~Copyable {
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
     /// bytes of a longer file instead of refusing it (e.g. just the 64-byte config header).
     public func read(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false) throws(SysfsError) -> [UInt8] {
-        if verifyFileType {
-            // Look before opening: opening a FIFO or a device node planted in a capture could
-            // block or have side effects. stat does neither; the open below still refuses escapes.
-            var st = stat()
-            if fstatat(fd, relative, &st, 0) != 0 {
-                if errno == ENOENT || errno == ENOTDIR { throw .missing(child(relative)) }
-                // An escaping symlink may not stat (its target lies outside); let the open decide.
-            } else if st.st_mode & S_IFMT != S_IFREG {
-                throw .notRegularFile(child(relative), kind: fileKind(st.st_mode & S_IFMT))
-            }
-        }
+        try checkRegular(relative)
         let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
         defer { close(fd) }
         let capacity = prefixOnly ? limit : limit + 1
@@ -86,6 +76,18 @@ public struct SysfsDirectory: ~Copyable {
         guard bytes.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
         return bytes
     }
+
+    /// Opens a regular file beneath this directory (same checks as `read`) for a caller that
+    /// needs positioned reads, e.g. config space fetched piecewise.
+    public func withFile<T>(_ relative: String, _ body: (CInt) -> T) throws(SysfsError) -> T {
+        try checkRegular(relative)
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        defer { close(fd) }
+        return body(fd)
+    }
+
+    /// True for the live system's sysfs (reads there cost config cycles, not page-cache copies).
+    public var isLive: Bool { !verifyFileType }
 
     /// Reads a one-line text attribute without its trailing newline.
     public func readText(_ relative: String, limit: Int = 1024) throws(SysfsError) -> String {
@@ -143,6 +145,19 @@ public struct SysfsDirectory: ~Copyable {
             guard names.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
         }
         return names
+    }
+
+    private func checkRegular(_ relative: String) throws(SysfsError) {
+        guard verifyFileType else { return }
+        // Look before opening: opening a FIFO or a device node planted in a capture could
+        // block or have side effects. stat does neither; the open still refuses escapes.
+        var st = stat()
+        if fstatat(fd, relative, &st, 0) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { throw .missing(child(relative)) }
+            // An escaping symlink may not stat (its target lies outside): the open decides.
+        } else if st.st_mode & S_IFMT != S_IFREG {
+            throw .notRegularFile(child(relative), kind: fileKind(st.st_mode & S_IFMT))
+        }
     }
 
     private func openBeneath(_ relative: String, flags: CInt) throws(SysfsError) -> CInt {
