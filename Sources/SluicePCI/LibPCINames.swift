@@ -41,9 +41,11 @@ public final class LibPCINames {
 
 /// Names for a set of devices: pci.ids first (only the vendors present are parsed), then,
 /// for an id pci.ids lacks, udev's hwdb through libpci, which is lspci's order too.
-public struct PCINames {
+/// hwdb answers are memoised: without a hwdb.bin, libudev retries opening it on every call.
+public final class PCINames {
     public let ids: PCIIDsFile?
     private let hwdb: LibPCINames?
+    private var hwdbCache: [String: String?] = [:]
     public let problems: [String]
 
     public init(idsPath: String = PCIIDsFile.defaultPath, vendors: Set<UInt16>, useHwdb: Bool = true) {
@@ -57,10 +59,22 @@ public struct PCINames {
         self.problems = problems
     }
 
-    public func vendor(_ v: UInt16) -> String? { ids?.vendor(v) ?? hwdb?.vendor(v) }
-    public func device(_ v: UInt16, _ d: UInt16) -> String? { ids?.device(v, d) ?? hwdb?.device(v, d) }
+    public func vendor(_ v: UInt16) -> String? {
+        ids?.vendor(v) ?? fromHwdb("v\(v)") { $0.vendor(v) }
+    }
+    public func device(_ v: UInt16, _ d: UInt16) -> String? {
+        ids?.device(v, d) ?? fromHwdb("d\(v):\(d)") { $0.device(v, d) }
+    }
     public func subsystem(_ v: UInt16, _ d: UInt16, _ sv: UInt16, _ sd: UInt16) -> String? {
-        ids?.subsystem(v, d, sv, sd) ?? hwdb?.subsystem(v, d, sv, sd)
+        ids?.subsystem(v, d, sv, sd) ?? fromHwdb("s\(v):\(d):\(sv):\(sd)") { $0.subsystem(v, d, sv, sd) }
+    }
+
+    private func fromHwdb(_ key: String, _ lookup: (LibPCINames) -> String?) -> String? {
+        guard let hwdb else { return nil }
+        if let cached = hwdbCache[key] { return cached }
+        let answer = lookup(hwdb)
+        hwdbCache[key] = answer
+        return answer
     }
     public func className(_ classCode: UInt32) -> (name: String, subclassKnown: Bool)? { ids?.className(classCode) }
     public func progIf(_ classCode: UInt32) -> String? { ids?.progIf(classCode) }

@@ -52,7 +52,7 @@ public struct PCIScanner {
         for (a, name) in addresses {
             do {
                 let d = try readDevice(a, name: name, root: root, devicesDir: dir)
-                if options.fullConfig, d.config.config.isTruncatedHeader { truncated += 1 }
+                if options.fullConfig, d.config.capabilities?.unreadable == true { truncated += 1 }
                 devices.append(d)
             } catch {
                 // The device directory went away between listing and reading (hot unplug,
@@ -88,21 +88,31 @@ public struct PCIScanner {
             }
         }
         func number(_ attr: String, required: Bool) -> UInt64? {
-            guard let t = text(attr) else {
-                if required { problems.append("\(attr): missing") }
+            do {
+                guard let v = try dev.readNumber(attr, hex: true) else { return nil }
+                guard let v, v >= 0 else { problems.append("\(attr): not a number"); return nil }
+                return UInt64(v)
+            } catch {
+                if case .missing = error { if required { problems.append("\(attr): missing") } }
+                else { problems.append(error.description) }
                 return nil
             }
-            let digits = t.hasPrefix("0x") ? t.dropFirst(2) : Substring(t)
-            guard let v = parseHex(digits, maxDigits: 16) else {
-                problems.append("\(attr): not a number: '\(t.prefix(40))'")
-                return nil
-            }
-            return v
         }
         func decimal(_ attr: String) -> Int? {
-            guard let t = text(attr) else { return nil }
-            guard let v = Int(t) else { problems.append("\(attr): not a number: '\(t.prefix(40))'"); return nil }
-            return v
+            do {
+                guard let v = try dev.readNumber(attr, hex: false) else { return nil }
+                guard let v else { problems.append("\(attr): not a number"); return nil }
+                return Int(v)
+            } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func bytes(_ attr: String) -> [UInt8]? {
+            do { return try dev.read(attr) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
         }
         func linkName(_ attr: String) -> String? {
             do { return try dev.readLink(attr).split(separator: "/").last.map(String.init) } catch {
@@ -113,7 +123,11 @@ public struct PCIScanner {
 
         var configBytes: [UInt8] = []
         do {
-            configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+            if options.fullConfig, dev.isLive {
+                configBytes = try dev.withFile("config") { ConfigReader.readSparse($0) }
+            } else {
+                configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+            }
         } catch {
             problems.append(error.description)
         }
@@ -125,14 +139,18 @@ public struct PCIScanner {
         let vendor = number("vendor", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.vendorID ?? 0xffff
         let device = number("device", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.deviceID ?? 0xffff
         let cls = number("class", required: true).map { UInt32(truncatingIfNeeded: $0) } ?? header?.classCode ?? 0
-        let revision = number("revision", required: false).map { UInt8(truncatingIfNeeded: $0) } ?? header?.revision ?? 0
+        // Revision and a type 0 header's subsystem ids come from the config bytes already read,
+        // as lspci prints them; the files only when the header is missing. (A bridge's
+        // subsystem ids live in a capability, so its files are read.)
+        let revision = header?.revision ?? number("revision", required: false).map { UInt8(truncatingIfNeeded: $0) } ?? 0
 
         var d = PCIDevice(address: a, vendorID: vendor, deviceID: device, classCode: cls & 0xff_ffff,
                           revision: revision, config: decoded)
-        d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
-        d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
-        if d.subsystemVendorID == nil, case .endpoint(let sv, let sd, _, _, _)? = header?.layout {
+        if case .endpoint(let sv, let sd, _, _, _)? = header?.layout {
             d.subsystemVendorID = sv; d.subsystemDeviceID = sd
+        } else {
+            d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
+            d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
         }
         d.driver = linkName("driver")
         d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
@@ -140,7 +158,7 @@ public struct PCIScanner {
         d.modalias = text("modalias")
         d.numaNode = decimal("numa_node")
         d.irq = decimal("irq")
-        if let r = text("resource") {
+        if let r = bytes("resource") {
             let parsed = PCIResource.parse(r)
             d.resources = parsed.resources
             problems += parsed.problems

@@ -17,14 +17,39 @@ public struct PCIResource: Sendable, Equatable {
     /// Parses the whole file; lines for unused slots (all zero) are left out. Malformed lines
     /// are reported, not trusted.
     public static func parse(_ text: String) -> (resources: [PCIResource], problems: [String]) {
+        parse(Array(text.utf8))
+    }
+
+    /// Byte-level parse (this runs for every device of a scan).
+    public static func parse(_ bytes: [UInt8]) -> (resources: [PCIResource], problems: [String]) {
         var out: [PCIResource] = [], problems: [String] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.isEmpty { continue }
-            let parts = line.split(separator: " ")
-            guard parts.count == 3, let start = hex0x(parts[0]), let end = hex0x(parts[1]), let flags = hex0x(parts[2]) else {
-                problems.append("resource line \(index) malformed: '\(line.prefix(80))'")
+        var index = 0, lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1; index += 1 }
+            if lineEnd == lineStart { continue }
+            var fields: [UInt64] = []
+            var i = lineStart
+            var ok = true
+            while i < lineEnd, ok {
+                guard lineEnd - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: "x") else { ok = false; break }
+                i += 2
+                var v: UInt64 = 0, digits = 0
+                while i < lineEnd, bytes[i] != 0x20 {
+                    guard let d = hexDigitValue(bytes[i]), digits < 16 else { ok = false; break }
+                    v = v << 4 | UInt64(d); digits += 1; i += 1
+                }
+                if digits == 0 { ok = false }
+                fields.append(v)
+                if i < lineEnd { i += 1 }  // the separating space
+            }
+            guard ok, fields.count == 3 else {
+                let line = String(decoding: bytes[lineStart..<min(lineEnd, lineStart + 80)], as: UTF8.self)
+                problems.append("resource line \(index) malformed: '\(line)'")
                 continue
             }
+            let (start, end, flags) = (fields[0], fields[1], fields[2])
             guard flags & (ioFlag | memFlag) != 0, end >= start, !(start == 0 && end == 0) else { continue }
             out.append(PCIResource(index: index, start: start, size: end &- start &+ 1,
                                    kind: flags & ioFlag != 0 ? .io : .memory,
@@ -34,7 +59,3 @@ public struct PCIResource: Sendable, Equatable {
     }
 }
 
-private func hex0x(_ s: Substring) -> UInt64? {
-    guard s.hasPrefix("0x") else { return nil }
-    return parseHex(s.dropFirst(2), maxDigits: 16)
-}

@@ -30,8 +30,11 @@ public struct SysfsDirectory: ~Copyable {
     let fd: CInt
     /// Root-relative path, for messages.
     public let path: String
+    /// Check a file's type before opening it: on for captured trees, off for the live `/`
+    /// (the kernel's sysfs holds no FIFOs or device nodes).
+    let verifyFileType: Bool
 
-    init(fd: CInt, path: String) { self.fd = fd; self.path = path }
+    init(fd: CInt, path: String, verifyFileType: Bool) { self.fd = fd; self.path = path; self.verifyFileType = verifyFileType }
     deinit { close(fd) }
 
     func child(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }
@@ -39,44 +42,77 @@ public struct SysfsDirectory: ~Copyable {
     /// Opens a subdirectory (following symlinks that stay inside the root).
     public func directory(_ relative: String) throws(SysfsError) -> SysfsDirectory {
         let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
-        return SysfsDirectory(fd: fd, path: child(relative))
+        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
     }
 
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
     /// bytes of a longer file instead of refusing it (e.g. just the 64-byte config header).
-    public func read(_ relative: String, limit: Int = 16 * 1024, prefixOnly: Bool = false) throws(SysfsError) -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused right after.
+    public func read(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false) throws(SysfsError) -> [UInt8] {
+        try checkRegular(relative)
         let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .system(.current("fstat \(child(relative))")) }
-        let format = st.st_mode & S_IFMT
-        guard format == S_IFREG else { throw .notRegularFile(child(relative), kind: fileKind(format)) }
-        // sysfs reports 4096 for every attribute, so size comes from reading, bounded at limit + 1.
         let capacity = prefixOnly ? limit : limit + 1
-        var buffer = [UInt8](repeating: 0, count: capacity)
-        var filled = 0
-        while filled < capacity {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(fd, raw.baseAddress! + filled, raw.count - filled)
+        var failure: SysfsError?
+        // Uninitialised capacity: zero-filling a buffer per attribute costs more than the read.
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+            var filled = 0
+            while filled < capacity {
+                let want = capacity - filled
+                let n = Glibc.read(fd, buf.baseAddress! + filled, want)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno == EISDIR ? .notRegularFile(child(relative), kind: "directory")
+                        : .system(.current("read \(child(relative))"))
+                    break
+                }
+                filled += n
+                // A short read of a regular file (sysfs attributes included) means end of
+                // file: saves a second read per attribute.
+                if n < want { break }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system(.current("read \(child(relative))"))
-            }
-            if n == 0 { break }
-            filled += n
+            count = filled
         }
-        guard filled <= limit else { throw .tooLarge(child(relative), limit: limit) }
-        buffer.removeSubrange(filled...)
-        return buffer
+        if let failure { throw failure }
+        guard bytes.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
+        return bytes
     }
 
+    /// Opens a regular file beneath this directory (same checks as `read`) for a caller that
+    /// needs positioned reads, e.g. config space fetched piecewise.
+    public func withFile<T>(_ relative: String, _ body: (CInt) -> T) throws(SysfsError) -> T {
+        try checkRegular(relative)
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        defer { close(fd) }
+        return body(fd)
+    }
+
+    /// True for the live system's sysfs (reads there cost config cycles, not page-cache copies).
+    public var isLive: Bool { !verifyFileType }
+
     /// Reads a one-line text attribute without its trailing newline.
-    public func readText(_ relative: String, limit: Int = 4096) throws(SysfsError) -> String {
+    public func readText(_ relative: String, limit: Int = 1024) throws(SysfsError) -> String {
         var bytes = try read(relative, limit: limit)
         while let last = bytes.last, last == 0x0a || last == 0x20 || last == 0 { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads a one-number attribute (`0x8086`, `-1`, `42`) without building a String.
+    /// nil when the text is not one number; `hex` forces base 16 even without `0x`.
+    public func readNumber(_ relative: String, hex forceHex: Bool) throws(SysfsError) -> Int64?? {
+        let bytes = try read(relative, limit: 64)
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0a || bytes[end - 1] == 0x20 || bytes[end - 1] == 0 { end -= 1 }
+        var i = 0, negative = false, base: Int64 = forceHex ? 16 : 10
+        if i < end, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if end - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] | 0x20 == UInt8(ascii: "x") { base = 16; i += 2 }
+        guard i < end, end - i <= 16 else { return .some(nil) }
+        var value: Int64 = 0
+        while i < end {
+            guard let d = hexDigitValue(bytes[i]), Int64(d) < base else { return .some(nil) }
+            value = value &* base &+ Int64(d)
+            i += 1
+        }
+        return .some(negative ? -value : value)
     }
 
     /// The target text of a symlink directly in this directory (not followed).
@@ -109,6 +145,19 @@ public struct SysfsDirectory: ~Copyable {
             guard names.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
         }
         return names
+    }
+
+    private func checkRegular(_ relative: String) throws(SysfsError) {
+        guard verifyFileType else { return }
+        // Look before opening: opening a FIFO or a device node planted in a capture could
+        // block or have side effects. stat does neither; the open still refuses escapes.
+        var st = stat()
+        if fstatat(fd, relative, &st, 0) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { throw .missing(child(relative)) }
+            // An escaping symlink may not stat (its target lies outside): the open decides.
+        } else if st.st_mode & S_IFMT != S_IFREG {
+            throw .notRegularFile(child(relative), kind: fileKind(st.st_mode & S_IFMT))
+        }
     }
 
     private func openBeneath(_ relative: String, flags: CInt) throws(SysfsError) -> CInt {
@@ -145,6 +194,6 @@ public enum SysfsRoot {
             if errno == ENOENT || errno == ENOTDIR { throw .missing(path) }
             throw .system(.current("open \(path)"))
         }
-        return SysfsDirectory(fd: fd, path: path)
+        return SysfsDirectory(fd: fd, path: path, verifyFileType: path != "/")
     }
 }
