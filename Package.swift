@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
         .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM"]),
+        .testTarget(name: "SluiceLabTests", dependencies: ["SluiceLab", "SluiceSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )
