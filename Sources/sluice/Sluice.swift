@@ -6,6 +6,6 @@ struct Sluice: ParsableCommand {
         commandName: "sluice",
         abstract: "Safe PCI device assignment on Linux: enumerate, audit, bind to VFIO, run guests.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [DmarCommand.self, VTdCommand.self]
     )
 }
