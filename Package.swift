@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "SluiceKVM", dependencies: ["SluiceSystem", "CSluice"]),
         .target(name: "SluiceVMM", dependencies: ["SluiceKVM", "SluiceVFIO", "SluicePCI", "SluiceVTd", "SluiceSystem"]),
         .target(name: "SluiceLab", dependencies: ["SluiceSystem"]),
+        // VT-d model benchmark (swift run -c release vtd-bench).
+        .executableTarget(name: "vtd-bench", dependencies: ["SluiceVTd"], path: "Benchmarks/vtd"),
         .executableTarget(name: "sluice", dependencies: [
             "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",

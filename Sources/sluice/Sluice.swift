@@ -17,6 +17,8 @@ struct Sluice: ParsableCommand {
             Restore.self,
             Status.self,
             Info.self,
+            DmarCommand.self,
+            VTdCommand.self,
         ]
     )
 }

@@ -13,15 +13,18 @@ public final class RemappingUnit {
     public let memory: PhysicalMemory
 
     // Context cache (requests without PASID, both modes), indexed by source-id.
-    private var contextSlot: [Int32]
-    private var contexts: [CachedContext] = []
+    @exclusivity(unchecked) private var contextSlot: [Int32]
+    @exclusivity(unchecked) private var contexts: [CachedContext] = []
+    /// Per source-id summary of a cached second-stage or first-stage context for the hit fast
+    /// path: bit 63 valid, bits 51:32 PASID tag (0xfffff: none), bits 15:0 domain-id.
+    @exclusivity(unchecked) private var fastContext: [UInt64]
     private var pasidCache: [UInt64: CachedContext] = [:]   // (sid << 20 | pasid) for requests with PASID
-    private var iotlb: IOTLB
+    @exclusivity(unchecked) private var iotlb: IOTLB
     private var deviceTLBs: [SourceID: [UInt64: Translation]] = [:]
 
     public private(set) var faultRecords: [FaultRecord]
     public private(set) var faultStatus = FaultStatus(0)
-    public private(set) var statistics = Statistics()
+    @exclusivity(unchecked) public private(set) var statistics = Statistics()
 
     public struct Statistics: Sendable, Equatable {
         public var iotlbHits = 0, iotlbMisses = 0, contextHits = 0, contextMisses = 0, walks = 0
@@ -36,6 +39,7 @@ public final class RemappingUnit {
         self.registers = registers
         self.memory = memory
         contextSlot = Array(repeating: -1, count: 65536)
+        fastContext = Array(repeating: 0, count: 65536)
         iotlb = IOTLB(capacity: iotlbCapacity)
         faultRecords = Array(repeating: FaultRecord(low: 0, high: 0), count: registers.capability.numberOfFaultRecordingRegisters)
     }
@@ -48,6 +52,7 @@ public final class RemappingUnit {
     /// Translates a request as the hardware would, using and filling the caches. Faults are
     /// recorded (unless fault processing is disabled) and returned.
     public func translate(_ request: DMARequest) -> TranslationResult {
+        if let hit = fastHit(request) { return .translated(hit) }
         let result = translateUnrecorded(request)
         if case .fault(let f) = result, !f.suppressed { record(f) }
         return result
@@ -128,6 +133,24 @@ public final class RemappingUnit {
         }
     }
 
+    /// The common case, kept cheap: a plain request (no PASID, not ATS, no execute) from a device
+    /// whose second-stage context is cached, hitting a permitted IOTLB entry.
+    @inline(__always) private func fastHit(_ request: DMARequest) -> Translation? {
+        guard request.pasid == nil, !request.translationRequest, !request.execute else { return nil }
+        let summary = fastContext[Int(request.sourceID.raw)]
+        guard summary >> 63 == 1 else { return nil }
+        let did = UInt16(truncatingIfNeeded: summary)
+        let pasidTag = UInt32(truncatingIfNeeded: summary >> 32) & 0xfffff
+        guard let e = iotlb.lookup(domainID: did, pasid: pasidTag == 0xfffff ? .max : pasidTag, address: request.address),
+              !e.negative, e.permissions.contains(request.isWrite ? .write : .read) else { return nil }
+        statistics.iotlbHits &+= 1
+        statistics.contextHits &+= 1
+        let offsetMask: UInt64 = (1 << UInt64(e.sizeShift)) - 1
+        return Translation(address: e.output | (request.address & offsetMask), pageSize: 1 << UInt64(e.sizeShift),
+                           permissions: e.permissions, domainID: did, snoop: e.snoop, ignorePAT: e.ignorePAT,
+                           memoryType: e.memoryType, passThrough: false)
+    }
+
     @inline(__always) private func lookupContext(_ request: DMARequest) -> CachedContext? {
         if let p = request.pasid { return pasidCache[UInt64(request.sourceID.raw) << 20 | UInt64(p)] }
         let i = contextSlot[Int(request.sourceID.raw)]
@@ -140,9 +163,23 @@ public final class RemappingUnit {
             return
         }
         let sid = Int(request.sourceID.raw)
+        fastContext[sid] = 0
+        if case .space(let s) = c {
+            switch s.kind {
+            case .secondStage:
+                let tag = UInt64(s.scalable ? (s.pasid ?? 0) : 0xfffff)
+                fastContext[sid] = 1 << 63 | tag << 32 | UInt64(s.domainID)
+            default: break   // first-stage permission rules need the full path
+            }
+        }
         if contextSlot[sid] >= 0 { contexts[Int(contextSlot[sid])] = c; return }
         contextSlot[sid] = Int32(contexts.count)
         contexts.append(c)
+    }
+
+    private func dropContext(_ sid: Int) {
+        contextSlot[sid] = -1
+        fastContext[sid] = 0
     }
 
     // MARK: device IOTLB (ATS)
@@ -183,7 +220,7 @@ public final class RemappingUnit {
             }
         }
         for sid in 0..<65536 where contextSlot[sid] >= 0 {
-            if matches(UInt16(sid), contexts[Int(contextSlot[sid])]) { contextSlot[sid] = -1 }
+            if matches(UInt16(sid), contexts[Int(contextSlot[sid])]) { dropContext(sid) }
         }
         pasidCache = pasidCache.filter { !matches(UInt16($0.key >> 20), $0.value) }
         if contextSlot.allSatisfy({ $0 < 0 }) { contexts.removeAll() }
@@ -202,7 +239,7 @@ public final class RemappingUnit {
         for sid in 0..<65536 where contextSlot[sid] >= 0 {
             guard case .space(let s) = contexts[Int(contextSlot[sid])], s.scalable else { continue }
             if granularity == .global || (s.domainID == domainID && (granularity == .domain || s.pasid == pasid)) {
-                contextSlot[sid] = -1
+                dropContext(sid)
             }
         }
     }

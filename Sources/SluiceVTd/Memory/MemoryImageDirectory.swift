@@ -102,3 +102,20 @@ public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         offset += n
     }
 }
+
+/// Names in a directory (without "." and ".."); an absent directory is an empty list.
+public func listDirectory(_ path: String) throws -> [String] {
+    guard let dir = opendir(path) else {
+        if errno == ENOENT { return [] }
+        throw VTdInputError.io(operation: "opendir \(path)", errno: errno)
+    }
+    defer { closedir(dir) }
+    var names = [String]()
+    while let entry = readdir(dir) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

@@ -19,6 +19,10 @@ public struct Capability: DecodedRegister, Equatable {
     public var supportedSecondStageLevels: [Int] {
         (1...3).filter { supportedAdjustedGuestAddressWidths.bit($0) }.map { $0 + 2 }
     }
+    /// Whether SAGAW allows a second-stage table of `levels` levels (no allocation: hot path).
+    @inline(__always) public func supportsSecondStage(levels: Int) -> Bool {
+        (3...5).contains(levels) && supportedAdjustedGuestAddressWidths.bit(levels - 2)
+    }
     /// MGAW: maximum guest address width, in bits.
     public var maximumGuestAddressWidth: Int { Int(raw.bits(21, 16)) + 1 }
     public var zeroLengthRead: Bool { raw.bit(22) }

@@ -61,7 +61,7 @@ struct ContextResolver {
             guard ecap.passThrough else { return .failure(Blocked(reason: .contextEntryInvalid, suppressed: fpd)) }
             space = .passThrough
         case .untranslatedOnly, .allRequests:
-            guard cap.supportedSecondStageLevels.contains(ctx.levels) else {
+            guard cap.supportsSecondStage(levels: ctx.levels) else {
                 return .failure(Blocked(reason: .contextEntryInvalid, suppressed: fpd))
             }
             if ctx.translationType == .allRequests && !ecap.deviceTLB {
@@ -134,7 +134,7 @@ struct ContextResolver {
         guard let type = entry.translationType else { return .failure(invalid) }
 
         func secondStage() -> SecondStageConfig? {
-            guard cap.supportedSecondStageLevels.contains(entry.secondStageLevels) else { return nil }
+            guard cap.supportsSecondStage(levels: entry.secondStageLevels) else { return nil }
             return SecondStageConfig(table: entry.secondStageTablePointer, levels: entry.secondStageLevels,
                                      executeEnable: entry.secondStageExecuteEnable)
         }
