@@ -55,8 +55,9 @@ struct ByteReader: Sendable {
         offset < end && offset >= 0 ? Array(bytes[offset..<end]) : []
     }
 
-    /// A fixed-size ASCII field (signature, OEM ID). Bytes outside printable
-    /// ASCII are kept as `\xNN` so nothing the firmware wrote is lost or hidden.
+    /// A fixed-size, NUL-padded ASCII field (signature, OEM ID): the text before
+    /// the first NUL, with bytes outside printable ASCII spelled `\xNN` so
+    /// nothing the firmware wrote is hidden.
     func ascii(_ offset: Int, count: Int) -> String? {
         slice(offset, count: count).map { ACPIText.escaped(ACPIText.nulTerminated($0)) }
     }

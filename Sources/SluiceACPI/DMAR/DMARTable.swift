@@ -186,6 +186,7 @@ public struct DMARSoCIntegratedDevice: Sendable, Hashable, Encodable {
 
 public struct DMARUnknownStructure: Sendable, Hashable, Encodable {
     public let offset: Int
+    /// 0xFFFF when fewer than 4 bytes were left, too few for a type and length.
     public let type: UInt16
     public let length: UInt16
     /// The structure's bytes as far as they are present in the table.
