@@ -69,8 +69,12 @@ public struct RunStatistics: Sendable {
 /// The vCPU loop only decodes exits and hands them to a bus.
 public final class VirtualMachineMonitor {
     private let startTime: UInt64
-    private var vm: VirtualMachine
+    var vm: VirtualMachine
     private var vcpu: VCPU
+    /// Device assignment state (VirtualMachineMonitor+Passthrough.swift).
+    var passthrough = PassthroughState()
+    var kvmVFIO: KVMVFIODevice?
+    let irqchip: Bool
     public let memory: GuestMemory
     public let events: GuestEventLog
     public let pio: IOBus
@@ -109,6 +113,7 @@ public final class VirtualMachineMonitor {
         }
         self.vm = vm
         self.vcpu = vcpu
+        irqchip = config.irqchip
         self.memory = memory
         events = GuestEventLog()
         pio = IOBus(.pio, events: events)
@@ -203,6 +208,7 @@ public final class VirtualMachineMonitor {
     /// Runs the guest until it stops. `exitLimit` bounds runaway guests in tests.
     public func run(exitLimit: Int = .max) throws(VMMError) -> GuestStop {
         defer { serialSink.flush() }
+        try prepareAssignedDevices()
         while true {
             let step: Step
             do throws(KVMError) {
@@ -252,6 +258,8 @@ public final class VirtualMachineMonitor {
     public func registers() throws(VMMError) -> kvm_regs {
         do throws(KVMError) { return try vcpu.registers() } catch { throw .kvm(error) }
     }
+
+    deinit { releaseAssignedDevices() }
 
     /// Resident memory of guest RAM right now.
     public var guestResidentBytes: Int { memory.residentBytes }
