@@ -94,7 +94,9 @@ public final class VirtualMachineMonitor {
         let memory: GuestMemory
         do throws(SystemError) { memory = try GuestMemory(layout: layout) } catch { throw .system(error) }
         // Built in locals: a throw part-way must not leave a half-initialized owner.
-        var vm = try viaKVM { () throws(KVMError) in try KVM().createVM() }
+        // Fail fast, naming the capability, for what this machine will use.
+        let required = config.irqchip ? KVMCapability.requiredByVMM : KVMCapability.requiredForGuest
+        var vm = try viaKVM { () throws(KVMError) in try KVM(requiring: required).createVM() }
         let vcpu = try viaKVM { () throws(KVMError) in
             try vm.setTSSAddress(0xfffb_d000)
             if config.irqchip {
