@@ -30,10 +30,12 @@ public struct KVMCapability: Hashable, Sendable, CustomStringConvertible {
     public static let maxVCPUs = KVMCapability(CInt(KVM_CAP_MAX_VCPUS), "KVM_CAP_MAX_VCPUS")
     public static let nrMemorySlots = KVMCapability(CInt(KVM_CAP_NR_MEMSLOTS), "KVM_CAP_NR_MEMSLOTS")
 
-    /// What the VMM cannot run without: memory slots, real-mode TSS, CPUID, the exit path
-    /// without extra ioctls (sync regs) and the interrupt plumbing device assignment needs.
-    public static let requiredByVMM: [KVMCapability] = [
+    /// What any guest needs: memory slots, real-mode TSS, CPUID, and exits without extra
+    /// ioctls (sync regs) that a signal can interrupt cleanly (immediate exit).
+    public static let requiredForGuest: [KVMCapability] = [
         .userMemory, .setTSSAddress, .extendedCPUID, .syncRegisters, .immediateExit,
-        .irqchip, .irqRouting, .irqfd, .ioeventfd,
     ]
+    /// What interrupt delivery to the guest needs (the irqchip and device assignment).
+    public static let requiredForInterrupts: [KVMCapability] = [.irqchip, .irqRouting, .irqfd, .ioeventfd]
+    public static let requiredByVMM = requiredForGuest + requiredForInterrupts
 }

@@ -69,8 +69,12 @@ public struct RunStatistics: Sendable {
 /// The vCPU loop only decodes exits and hands them to a bus.
 public final class VirtualMachineMonitor {
     private let startTime: UInt64
-    private var vm: VirtualMachine
+    var vm: VirtualMachine
     private var vcpu: VCPU
+    /// Device assignment state (VirtualMachineMonitor+Passthrough.swift).
+    var passthrough = PassthroughState()
+    var kvmVFIO: KVMVFIODevice?
+    let irqchip: Bool
     public let memory: GuestMemory
     public let events: GuestEventLog
     public let pio: IOBus
@@ -90,7 +94,9 @@ public final class VirtualMachineMonitor {
         let memory: GuestMemory
         do throws(SystemError) { memory = try GuestMemory(layout: layout) } catch { throw .system(error) }
         // Built in locals: a throw part-way must not leave a half-initialized owner.
-        var vm = try viaKVM { () throws(KVMError) in try KVM().createVM() }
+        // Fail fast, naming the capability, for what this machine will use.
+        let required = config.irqchip ? KVMCapability.requiredByVMM : KVMCapability.requiredForGuest
+        var vm = try viaKVM { () throws(KVMError) in try KVM(requiring: required).createVM() }
         let vcpu = try viaKVM { () throws(KVMError) in
             try vm.setTSSAddress(0xfffb_d000)
             if config.irqchip {
@@ -109,6 +115,7 @@ public final class VirtualMachineMonitor {
         }
         self.vm = vm
         self.vcpu = vcpu
+        irqchip = config.irqchip
         self.memory = memory
         events = GuestEventLog()
         pio = IOBus(.pio, events: events)
@@ -203,6 +210,7 @@ public final class VirtualMachineMonitor {
     /// Runs the guest until it stops. `exitLimit` bounds runaway guests in tests.
     public func run(exitLimit: Int = .max) throws(VMMError) -> GuestStop {
         defer { serialSink.flush() }
+        try prepareAssignedDevices()
         while true {
             let step: Step
             do throws(KVMError) {
@@ -252,6 +260,8 @@ public final class VirtualMachineMonitor {
     public func registers() throws(VMMError) -> kvm_regs {
         do throws(KVMError) { return try vcpu.registers() } catch { throw .kvm(error) }
     }
+
+    deinit { releaseAssignedDevices() }
 
     /// Resident memory of guest RAM right now.
     public var guestResidentBytes: Int { memory.residentBytes }

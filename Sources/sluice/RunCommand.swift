@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
             let roundTrip = s.exits > 1 ? Double(s.lastExitTime - s.firstExitTime) / Double(s.exits - 1) : 0
             Self.stderr("""
                 stats: start_to_first_exit_ns=\(s.startToFirstExit) exits=\(s.exits) \
-                mean_exit_round_trip_ns=\(Int(roundTrip)) rss_bytes=\(Self.residentBytes()) \
+                mean_exit_round_trip_ns=\(Int(roundTrip)) rss_bytes=\(Self.statusBytes("VmRSS")) \
+                rss_anon_bytes=\(Self.statusBytes("RssAnon")) \
                 guest_resident_bytes=\(vmm.guestResidentBytes)
 
                 """)
@@ -111,10 +112,10 @@ struct RunCommand: ParsableCommand {
         s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
-    /// VmRSS of this process from /proc/self/status.
-    static func residentBytes() -> Int {
+    /// A "Name:  N kB" field of /proc/self/status (VmRSS, RssAnon), in bytes.
+    static func statusBytes(_ name: String) -> Int {
         guard let status = try? readFile("/proc/self/status") else { return 0 }
-        for line in String(decoding: status, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in String(decoding: status, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + ":") {
             return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
         }
         return 0

@@ -10,6 +10,8 @@ public enum GuestViolation: Hashable, Sendable, CustomStringConvertible {
     case romOutsideWindow(device: String, address: UInt64)
     case msiAddressRejected(device: String, address: UInt64)
     case deviceRegisterWrite(device: String, offset: UInt64, value: UInt64)
+    /// The host side failed while carrying out a guest request (not the guest's fault, still reported).
+    case hostFailure(device: String, what: String)
 
     public var description: String {
         func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
@@ -27,6 +29,7 @@ public enum GuestViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(d): BAR\(b) placed at \(hex(a)), outside the guest's MMIO window; not mapped"
         case .romOutsideWindow(let d, let a): return "\(d): ROM placed at \(hex(a)), outside the MMIO window; not mapped"
         case .msiAddressRejected(let d, let a): return "\(d): MSI address \(hex(a)) is not the interrupt window; not routed"
+        case .hostFailure(let d, let what): return "\(d): host failure: \(what)"
         case .deviceRegisterWrite(let d, let o, let v):
             return "\(d): write of \(hex(v)) to register \(hex(o)) ignored"
         }
