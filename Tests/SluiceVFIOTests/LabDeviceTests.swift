@@ -90,6 +90,28 @@ struct LabDevice {
         try s.dma.unmap(iova: ringIOVA, size: UInt64(buffer.size))
     }
 
+    @Test func intxWithResampleErrAndReqEventfds() throws {
+        let s = try VFIO.open(address)
+        let trigger = try EventFD(), unmask = try EventFD(), err = try EventFD(), req = try EventFD()
+        try s.device.enableINTx(trigger: trigger.raw, unmask: unmask.raw)
+        try s.device.triggerIRQ(index: VFIOPCI.intx, start: 0, count: 1)
+        #expect(try trigger.drain() == 1, "INTx trigger eventfd fires")
+        try unmask.signal()                 // what KVM's resampler does after the guest's EOI
+        try s.device.unmaskINTx()
+        try s.device.maskINTx()
+        try s.device.disableIRQs(index: VFIOPCI.intx)
+        try s.device.setTriggers(index: VFIOPCI.err, eventfds: [err.raw])
+        try s.device.setTriggers(index: VFIOPCI.req, eventfds: [req.raw])
+        try s.device.triggerIRQ(index: VFIOPCI.err, start: 0, count: 1)
+        try s.device.triggerIRQ(index: VFIOPCI.req, start: 0, count: 1)
+        #expect(try err.drain() == 1, "ERR eventfd wired")
+        #expect(try req.drain() == 1, "REQ eventfd wired")
+        try s.device.disableIRQs(index: VFIOPCI.err)
+        try s.device.disableIRQs(index: VFIOPCI.req)
+        // A wrong index is the kernel's EINVAL, reported with what was attempted.
+        #expect(throws: VFIOError.self) { try s.device.setTriggers(index: 9, eventfds: [err.raw]) }
+    }
+
     @Test func thousandCyclesLeaveNoFdAndNoLockedPage() throws {
         let fdsBefore = openFDCount()
         let lockedBefore = ProcStatus.lockedBytes
