@@ -41,6 +41,19 @@ struct LabDevice {
         print("LAB-INFO rom bytes", try s.device.readROM().count)
         print("LAB-INFO hot reset dependents", (try? s.device.hotResetDependents()).map { "\($0)" } ?? "unsupported")
         try s.device.reset()
+        // A secondary bus reset through the root port: we own every affected group (only ours).
+        let deps = try s.device.hotResetDependents()
+        #expect(deps.map(\.address) == [address])
+        try s.device.hotReset(groups: [try #require(s.device.group)])
+        // Mapping into the MSI window is refused with the reason, not a bare EINVAL.
+        let page = try DMABuffer(size: 4096)
+        #expect {
+            try s.dma.map(page, iova: 0xfee0_0000)
+        } throws: { e in
+            guard case .invalidArgument(let why) = e as? VFIOError else { return false }
+            print("LAB-INFO \(why)")
+            return why.contains("MSI window")
+        }
     }
 
     @Test func bar0StatusAndDeviceDMAThroughTheIOMMU() throws {
