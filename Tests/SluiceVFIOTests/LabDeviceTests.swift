@@ -41,10 +41,8 @@ struct LabDevice {
         print("LAB-INFO rom bytes", try s.device.readROM().count)
         print("LAB-INFO hot reset dependents", (try? s.device.hotResetDependents()).map { "\($0)" } ?? "unsupported")
         try s.device.reset()
-        // A secondary bus reset through the root port: we own every affected group (only ours).
         let deps = try s.device.hotResetDependents()
-        #expect(deps.map(\.address) == [address])
-        try s.device.hotReset(groups: [try #require(s.device.group)])
+        #expect(deps.map(\.address) == [address], "a bus reset behind the root port touches only the e1000e")
         // Mapping into the MSI window is refused with the reason, not a bare EINVAL.
         let page = try DMABuffer(size: 4096)
         #expect {
@@ -59,7 +57,8 @@ struct LabDevice {
     @Test func bar0StatusAndDeviceDMAThroughTheIOMMU() throws {
         let s = try VFIO.open(address)
         let nic = try E1000E(session: s)
-        #expect(try nic.bar.read32(E1000E.status) == 0x283)
+        let status = try nic.bar.read32(E1000E.status)
+        #expect(status == 0x283, "STATUS 0x\(String(status, radix: 16))")
         let buffer = try DMABuffer(size: 2 * 4096)
         try s.dma.map(buffer, iova: ringIOVA)
         try nic.transmitOne(ring: ringIOVA, buffer: buffer)
@@ -123,6 +122,26 @@ struct LabDevice {
         try s.device.disableIRQs(index: VFIOPCI.req)
         // A wrong index is the kernel's EINVAL, reported with what was attempted.
         #expect(throws: VFIOError.self) { try s.device.setTriggers(index: 9, eventfds: [err.raw]) }
+    }
+
+    /// Declared last: QEMU 7.2's pcie-root-port never reports Data Link Layer Link Active after
+    /// the slot reset, so the kernel gives up with ENOTTY (and logs why) and the e1000e is left
+    /// with STATUS bit 19 set. The kernel accepted our group fds (else EPERM/EINVAL): that part is
+    /// what this checks; a clean success is also accepted, for other hardware.
+    @Test func zzHotResetOwningEveryAffectedGroup() throws {
+        let s = try VFIO.open(address)
+        let marker = Kmsg.end()
+        let group = try #require(s.device.group)
+        let result = Result { () throws(VFIOError) in try s.device.hotReset(groups: [group]) }
+        print("LAB-INFO hot reset: \(result)")
+        if case .failure(.system(let e)) = result, e.errno == .inappropriateIOCTLForDevice {
+            #expect(Kmsg.lines(after: marker).contains { $0.contains("Link Active not set") },
+                    "ENOTTY only with the emulated root port's link-training timeout")
+        } else {
+            try result.get()
+        }
+        // Ownership is checked: without our group's fd the kernel refuses.
+        #expect(throws: VFIOError.self) { try s.device.hotReset(groups: []) }
     }
 
     @Test func thousandCyclesLeaveNoFdAndNoLockedPage() throws {
