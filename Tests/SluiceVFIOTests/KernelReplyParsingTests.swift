@@ -33,6 +33,15 @@ struct ReplyBuilder {
         #expect(info.smallestPage == 4096)
     }
 
+    @Test func rejectedMapsAreExplained() throws {
+        let info = try IOMMUInfo.parse(KernelBytes(labIOMMUInfo().bytes))
+        #expect(IOMMUInfo.explainRejectedMap(info, iova: 0x1000, size: 0x2000) == nil)
+        #expect(IOMMUInfo.explainRejectedMap(info, iova: 0x1001, size: 0x1000)?.contains("multiples") == true)
+        #expect(IOMMUInfo.explainRejectedMap(info, iova: 0xfee0_0000, size: 0x1000)?.contains("MSI window") == true)
+        #expect(IOMMUInfo.explainRejectedMap(info, iova: 0xfed0_0000, size: 0x20_0000)?.contains("not inside") == true)
+        #expect(IOMMUInfo.explainRejectedMap(info, iova: 0xffff_ffff_ffff_f000, size: 0x2000)?.contains("overflows") == true)
+    }
+
     @Test func capabilityLoopIsAnErrorNotAHang() {
         var r = labIOMMUInfo()
         r.u32(24, 76)   // the DMA-available cap points back to the first one

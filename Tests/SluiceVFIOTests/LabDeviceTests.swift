@@ -41,12 +41,24 @@ struct LabDevice {
         print("LAB-INFO rom bytes", try s.device.readROM().count)
         print("LAB-INFO hot reset dependents", (try? s.device.hotResetDependents()).map { "\($0)" } ?? "unsupported")
         try s.device.reset()
+        let deps = try s.device.hotResetDependents()
+        #expect(deps.map(\.address) == [address], "a bus reset behind the root port touches only the e1000e")
+        // Mapping into the MSI window is refused with the reason, not a bare EINVAL.
+        let page = try DMABuffer(size: 4096)
+        #expect {
+            try s.dma.map(page, iova: 0xfee0_0000)
+        } throws: { e in
+            guard case .invalidArgument(let why) = e as? VFIOError else { return false }
+            print("LAB-INFO \(why)")
+            return why.contains("MSI window")
+        }
     }
 
     @Test func bar0StatusAndDeviceDMAThroughTheIOMMU() throws {
         let s = try VFIO.open(address)
         let nic = try E1000E(session: s)
-        #expect(try nic.bar.read32(E1000E.status) == 0x283)
+        let status = try nic.bar.read32(E1000E.status)
+        #expect(status == 0x283, "STATUS 0x\(String(status, radix: 16))")
         let buffer = try DMABuffer(size: 2 * 4096)
         try s.dma.map(buffer, iova: ringIOVA)
         try nic.transmitOne(ring: ringIOVA, buffer: buffer)
@@ -88,6 +100,48 @@ struct LabDevice {
         #expect(fired != nil, "the device raised MSI-X vector 0 and the eventfd fired")
         try s.device.disableIRQs(index: VFIOPCI.msix)
         try s.dma.unmap(iova: ringIOVA, size: UInt64(buffer.size))
+    }
+
+    @Test func intxWithResampleErrAndReqEventfds() throws {
+        let s = try VFIO.open(address)
+        let trigger = try EventFD(), unmask = try EventFD(), err = try EventFD(), req = try EventFD()
+        try s.device.enableINTx(trigger: trigger.raw, unmask: unmask.raw)
+        try s.device.triggerIRQ(index: VFIOPCI.intx, start: 0, count: 1)
+        #expect(try trigger.drain() == 1, "INTx trigger eventfd fires")
+        try unmask.signal()                 // what KVM's resampler does after the guest's EOI
+        try s.device.unmaskINTx()
+        try s.device.maskINTx()
+        try s.device.disableIRQs(index: VFIOPCI.intx)
+        try s.device.setTriggers(index: VFIOPCI.err, eventfds: [err.raw])
+        try s.device.setTriggers(index: VFIOPCI.req, eventfds: [req.raw])
+        try s.device.triggerIRQ(index: VFIOPCI.err, start: 0, count: 1)
+        try s.device.triggerIRQ(index: VFIOPCI.req, start: 0, count: 1)
+        #expect(try err.drain() == 1, "ERR eventfd wired")
+        #expect(try req.drain() == 1, "REQ eventfd wired")
+        try s.device.disableIRQs(index: VFIOPCI.err)
+        try s.device.disableIRQs(index: VFIOPCI.req)
+        // A wrong index is the kernel's EINVAL, reported with what was attempted.
+        #expect(throws: VFIOError.self) { try s.device.setTriggers(index: 9, eventfds: [err.raw]) }
+    }
+
+    /// Declared last: QEMU 7.2's pcie-root-port never reports Data Link Layer Link Active after
+    /// the slot reset, so the kernel gives up with ENOTTY (and logs why) and the e1000e is left
+    /// with STATUS bit 19 set. The kernel accepted our group fds (else EPERM/EINVAL): that part is
+    /// what this checks; a clean success is also accepted, for other hardware.
+    @Test func zzHotResetOwningEveryAffectedGroup() throws {
+        let s = try VFIO.open(address)
+        let marker = Kmsg.end()
+        let group = try #require(s.device.group)
+        let result = Result { () throws(VFIOError) in try s.device.hotReset(groups: [group]) }
+        print("LAB-INFO hot reset: \(result)")
+        if case .failure(.system(let e)) = result, e.errno == .inappropriateIOCTLForDevice {
+            #expect(Kmsg.lines(after: marker).contains { $0.contains("Link Active not set") },
+                    "ENOTTY only with the emulated root port's link-training timeout")
+        } else {
+            try result.get()
+        }
+        // Ownership is checked: without our group's fd the kernel refuses.
+        #expect(throws: VFIOError.self) { try s.device.hotReset(groups: []) }
     }
 
     @Test func thousandCyclesLeaveNoFdAndNoLockedPage() throws {

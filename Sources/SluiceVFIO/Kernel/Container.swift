@@ -71,8 +71,20 @@ extension VFIOContainer: DMAMapper {
                 request: size, limit: MemlockShortfall.currentLimit(), locked: ProcStatus.lockedBytes) {
                 throw .memlockLimit(s)
             }
+            if error.errno == .invalidArgument, let why = try? explainRejectedMap(iova: iova, size: size) {
+                throw .invalidArgument("VFIO_IOMMU_MAP_DMA iova 0x\(String(iova, radix: 16)) size 0x\(String(size, radix: 16)): \(why)")
+            }
+            if error.errno == .fileExists {
+                throw .invalidArgument("VFIO_IOMMU_MAP_DMA iova 0x\(String(iova, radix: 16)) size 0x\(String(size, radix: 16)): overlaps an existing mapping (EEXIST)")
+            }
             throw .system(SystemError(error.errno, "VFIO_IOMMU_MAP_DMA iova 0x\(String(iova, radix: 16)) size 0x\(String(size, radix: 16))"))
         }
+    }
+
+    /// After an EINVAL from MAP_DMA: the usual causes, checked against what the IOMMU reported.
+    func explainRejectedMap(iova: UInt64, size: UInt64) throws(VFIOError) -> String? {
+        let info = try iommuInfo()
+        return IOMMUInfo.explainRejectedMap(info, iova: iova, size: size)
     }
 
     @discardableResult

@@ -17,6 +17,23 @@ public struct IOMMUInfo: Sendable, Equatable {
     public var pageSizes: [UInt64] { (0..<64).filter { pageSizeBitmap >> $0 & 1 == 1 }.map { 1 << $0 } }
     public var smallestPage: UInt64 { pageSizeBitmap == 0 ? 4096 : 1 << UInt64(pageSizeBitmap.trailingZeroBitCount) }
 
+    /// Why the type1 backend would refuse this mapping (alignment, an IOVA outside the usable
+    /// ranges such as the MSI window), or nil when none of those applies.
+    static func explainRejectedMap(_ info: IOMMUInfo, iova: UInt64, size: UInt64) -> String? {
+        let page = info.smallestPage
+        if size == 0 { return "size is 0" }
+        if iova % page != 0 || size % page != 0 {
+            return "iova and size must be multiples of the smallest IOMMU page (0x\(String(page, radix: 16)))"
+        }
+        let (last, overflow) = iova.addingReportingOverflow(size - 1)
+        if overflow { return "iova + size overflows 64 bits" }
+        if !info.iovaRanges.isEmpty, !info.iovaRanges.contains(where: { $0.contains(iova) && $0.contains(last) }) {
+            let ranges = info.iovaRanges.map { "0x\(String($0.lowerBound, radix: 16))-0x\(String($0.upperBound, radix: 16))" }
+            return "[0x\(String(iova, radix: 16)), 0x\(String(last, radix: 16))] is not inside one usable IOVA range (\(ranges.joined(separator: ", "))); reserved regions such as the MSI window cannot be mapped"
+        }
+        return nil
+    }
+
     /// Parses struct vfio_iommu_type1_info (argsz, flags, iova_pgsizes, cap_offset) and its caps.
     static func parse(_ b: KernelBytes) throws(VFIOError) -> IOMMUInfo {
         guard let flags = b.u32(4), let pgsizes = b.u64(8) else {

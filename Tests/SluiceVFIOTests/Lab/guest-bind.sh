@@ -33,10 +33,27 @@ check "e1000e bound with --owner" '[ $RC = 0 ] && [ "$(drv 0000:01:00.0)" = vfio
 G=$(basename "$(readlink /sys/bus/pci/devices/0000:01:00.0/iommu_group)")
 check "/dev/vfio/$G owned by nobody" '[ "$(stat -c %U /dev/vfio/$G)" = nobody ]'
 "$S" info 0000:01:00.0
+# A process holding /dev/vfio/N: status names it, unbind refuses (device busy).
+sleep 60 3<>/dev/vfio/$G & HOLDER=$!
+sleep 0.3
+"$S" status --state-dir $ST | tee /run/status.txt
+check "status names the holder of /dev/vfio/$G" 'grep -q "held by: $HOLDER (sleep)" /run/status.txt'
+"$S" unbind 0000:01:00.0 --state-dir $ST; RC=$?
+check "unbind refuses while /dev/vfio/$G is held (exit 2)" '[ $RC = 2 ] && [ "$(drv 0000:01:00.0)" = vfio-pci ]'
+kill $HOLDER; wait $HOLDER 2>/dev/null
 (ulimit -l 8192; SLUICE_LAB_DEVICE=0000:01:00.0 SLUICE_LAB_MEMLOCK=1 setpriv --reuid nobody --regid nogroup --clear-groups \
   "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter LabMemlock 2>&1); RC=$?
 check "unprivileged map beyond RLIMIT_MEMLOCK gives the exact number" '[ $RC = 0 ]'
 "$S" restore --state-dir $ST
+
+# virtio-net (iommu_platform=on): bind, inspect (no reset), restore; dry run changes nothing.
+VN=; for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x1041 ] && VN=$(basename $d); done
+"$S" bind "$VN" --dry-run --json --state-dir $ST > /run/dry.json; RC=$?
+check "dry run of $VN plans a bind and changes nothing" '[ $RC = 0 ] && grep -q "\"dryRun\" : true" /run/dry.json && [ "$(drv $VN)" = virtio-pci ]'
+"$S" bind "$VN" --state-dir $ST && "$S" info "$VN" | tee /run/vn.txt
+check "virtio-net $VN bound to vfio-pci, reset not supported" '[ "$(drv $VN)" = vfio-pci ] && grep -q "reset not supported" /run/vn.txt'
+"$S" restore "$VN" --state-dir $ST
+check "virtio-net restored to virtio-pci" '[ "$(drv $VN)" = virtio-pci ]'
 
 # udev persistence: udevd from Debian's udev package, unpacked (not installed) in /var/tmp.
 UDEVD=/var/tmp/sluice-udev/systemd-udevd; UDEVADM=/var/tmp/sluice-udev/root/bin/udevadm

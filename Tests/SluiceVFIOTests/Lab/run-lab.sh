@@ -14,7 +14,7 @@ MODE=${1:-device}
   ln -sf /var/tmp/sluice-udev/root/bin/udevadm /var/tmp/sluice-udev/systemd-udevd; }
 [ -s /var/tmp/lab-cache/initramfs-k61.cpio.gz ] || flock /var/tmp/sluice-qemu.lock "$LAB/build-initramfs.sh" k61
 SCRIPT=guest-run.sh; [ "$MODE" = bind ] && SCRIPT=guest-bind.sh
-CMD="SLUICE_TREE=$TREE SLUICE_LAB_FILTER=${SLUICE_LAB_FILTER:-LabDevice} $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
+CMD="SLUICE_TREE=$TREE SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
 # The kernel command line splits on spaces: pass the command through a file in /var/tmp instead.
 RUN=$(mktemp /var/tmp/sluice-lab-cmd.XXXXXX); chmod +x "$RUN"; echo "#!/bin/sh" > "$RUN"; echo "$CMD" >> "$RUN"
 trap 'rm -f "$RUN"' EXIT
