@@ -43,7 +43,7 @@ struct DmarCommand: ParsableCommand {
                               capability: cap.raw, extendedCapability: ecap.raw,
                               capabilityFields: cap.fields, extendedCapabilityFields: ecap.fields))
         }
-        if json { return try printJSON(units) }
+        if json { return printJSON(units) }
         if units.isEmpty { print("no Intel DMA-remapping units under \(base)") }
         for u in units {
             print("\(u.name): version \(u.version), registers at \(u.registerBase.map(hex) ?? "?")")
@@ -111,7 +111,7 @@ struct VTdCommand: ParsableCommand {
             case .fault(let f):
                 out.faultReason = f.reason.code; out.faultDescription = f.reason.explanation; out.faultRecorded = !f.suppressed
             }
-            if inputs.json { return try printJSON(out) }
+            if inputs.json { return printJSON(out) }
             print("\(sid) \(write ? "write" : "read") \(hex(address))\(pasid.map { " PASID \($0)" } ?? "") [\(registers.rootTableAddress.mode) mode]")
             for s in out.steps {
                 print("  \(s.structure) @ \(hex(s.address)) = \(s.value.map(hex).joined(separator: " "))")
@@ -180,7 +180,7 @@ struct VTdCommand: ParsableCommand {
                     out.invalidationQueue.append(.init(index: i, qwords: q, decoded: decoded))
                 }
             }
-            if inputs.json { return try printJSON(out) }
+            if inputs.json { return printJSON(out) }
             print("\(out.mode) mode, \(out.devices.count) device/PASID entries, \(out.tablePages) page-table pages\(out.truncated ? " (truncated)" : "")")
             for d in out.devices {
                 let head = "\(d.device)\(d.pasid.map { " PASID \($0)" } ?? "")"
@@ -218,12 +218,6 @@ private func fieldLine(_ f: RegisterField) -> String {
 
 private extension String {
     func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
-}
-
-private func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 private func readText(_ path: String) throws -> String {
