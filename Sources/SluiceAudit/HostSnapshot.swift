@@ -138,23 +138,28 @@ extension HostSnapshot {
             snapshot.units.append(u)
         }
 
+        // Membership comes from each device's iommu_group link, which the scan already read.
+        var members: [Int: [PCIAddress]] = [:]
+        for d in pci.devices { if let g = d.iommuGroup { members[g, default: []].append(d.address) } }
         for name in list("sys/kernel/iommu_groups") {
-            guard let id = Int(name) else { continue }
-            let base = "sys/kernel/iommu_groups/\(name)"
+            guard let id = Int(name), let dir = try? root.directory("sys/kernel/iommu_groups/\(name)") else { continue }
             snapshot.groups.append(KernelGroup(
-                id: id, type: text("\(base)/type"),
-                reservedRegions: (text("\(base)/reserved_regions") ?? "").split(separator: "\n").map(String.init),
-                devices: list("\(base)/devices").compactMap(PCIAddress.init).sorted()))
+                id: id, type: try? dir.readText("type"),
+                reservedRegions: ((try? dir.readText("reserved_regions")) ?? "").split(separator: "\n").map(String.init),
+                devices: (members[id] ?? []).sorted()))
         }
         snapshot.groups.sort { $0.id < $1.id }
 
+        // One directory handle per device: attribute reads then resolve one name, not a path.
         for d in pci.devices {
-            let base = "sys/bus/pci/devices/\(d.address)"
+            guard let dir = try? root.directory("sys/bus/pci/devices/\(d.address)") else { continue }
+            func attr(_ name: String) -> String? { try? dir.readText(name) }
             snapshot.attributes[d.address] = DeviceAttributes(
-                resetMethods: text("\(base)/reset_method").map { $0.split(separator: " ").map(String.init) },
-                bootVGA: text("\(base)/boot_vga") == "1",
-                removable: text("\(base)/removable"),
-                driverOverride: text("\(base)/driver_override").flatMap { $0 == "(null)" ? nil : $0 })
+                resetMethods: attr("reset_method").map { $0.split(separator: " ").map(String.init) },
+                // The kernel creates boot_vga for display controllers only.
+                bootVGA: d.baseClass == 0x03 && attr("boot_vga") == "1",
+                removable: attr("removable"),
+                driverOverride: attr("driver_override").flatMap { $0 == "(null)" ? nil : $0 })
         }
 
         for name in list("sys/class/net").sorted() where name != "lo" {
