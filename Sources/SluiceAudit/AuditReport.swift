@@ -1,8 +1,8 @@
-/// The result of an audit. Its JSON form (`sluice audit --json`) is a stable, versioned schema:
-/// docs/json-schema-audit.md. Add fields freely; never rename or remove one without bumping
-/// `schemaVersion`.
+/// The result of an audit. Its JSON form (`sluice audit --json`) is a stable, versioned schema,
+/// `sluice.audit/1` (docs/json-schema-audit.md): members are only added; renaming or removing
+/// one means `sluice.audit/2`.
 public struct AuditReport: Codable, Sendable {
-    public var schemaVersion = 1
+    public var schema = "sluice.audit/1"
     public var root: String
     public var kernelRulesVersion: String
     public var checks: [PlatformCheck]

@@ -9,10 +9,12 @@ struct StandardError: TextOutputStream {
     }
 }
 
-/// Every `--json` output goes through here: sorted keys, so the schema reads the same every run.
+/// Every `--json` output goes through here: snake_case members (as `sluice.list/1`) and sorted
+/// keys, so every schema reads alike and the same every run.
 func printJSON<T: Encodable>(_ value: T) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     do {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     } catch {

@@ -83,6 +83,18 @@ import SluicePCI
         #expect(check(r, "iommu.enabled")?.status == .fail)
     }
 
+    @Test func amdIOMMUIsRecognised() throws {
+        let (s, r) = try Self.audit("q35-amd-iommu")
+        #expect(s.ivrs != nil)
+        #expect(r.units.contains { $0.kind == "amd-vi" })
+        #expect(check(r, "iommu.firmware")?.summary.contains("IVRS") == true)
+    }
+
+    @Test func scalableModeIsDecoded() throws {
+        let (_, r) = try Self.audit("q35-scalable")
+        #expect(r.units.first?.features.contains("scalable mode") == true)
+    }
+
     @Test(arguments: names)
     func everyDeviceGetsOneVerdict(_ name: String) throws {
         let (s, r) = try Self.audit(name)
