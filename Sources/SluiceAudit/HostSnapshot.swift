@@ -190,7 +190,10 @@ extension HostSnapshot {
             }
         }
 
-        if snapshot.isLiveHost { snapshot.vfioHolders = findVFIOHolders(root) }
+        if snapshot.isLiveHost {
+            snapshot.vfioHolders = findVFIOHolders(root)
+            if snapshot.kernelLog == nil { snapshot.kernelLog = KernelLog.iommuLines() }
+        }
         snapshot.problems = pci.problems + problems
         return snapshot
     }

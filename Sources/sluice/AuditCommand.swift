@@ -30,6 +30,9 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .customLong("guest-memory"), help: ArgumentHelp("Check RLIMIT_MEMLOCK against a guest of this size (e.g. 16G).", valueName: "SIZE"))
     var guestMemory: String?
 
+    @Option(name: .customLong("what-if-acs"), help: ArgumentHelp("Predict the groups as if this bridge had ACS enabled (repeatable).", valueName: "BRIDGE"))
+    var whatIfACS: [String] = []
+
     @Flag(help: "Machine-readable output (schema sluice.audit/1).")
     var json = false
 
@@ -70,6 +73,10 @@ struct AuditCommand: ParsableCommand {
             }
             if json { report.devices = report.devices.filter { wanted.contains($0.address) } }
         }
+        if !whatIfACS.isEmpty {
+            try printWhatIf(snapshot)
+            return
+        }
         if json {
             printJSON(report)
         } else {
@@ -82,5 +89,29 @@ struct AuditCommand: ParsableCommand {
             return
         }
         if report.checks.contains(where: { $0.status == .fail }) { throw ExitCode(2) }
+    }
+
+    /// `--what-if-acs`: the predicted groups that change when the named bridges get ACS.
+    private func printWhatIf(_ snapshot: HostSnapshot) throws {
+        var bridges = Set<PCIAddress>()
+        for b in whatIfACS {
+            guard let a = PCIAddress(b) ?? PCIAddress("0000:" + b) else { throw ValidationError("--what-if-acs: '\(b)' is not a PCI address") }
+            bridges.insert(a)
+        }
+        let now = GroupPredictor(devices: snapshot.pci.devices)
+        let then = now.assumingACS(on: bridges)
+        let before = Set(now.predict().map { $0.members }), after = Set(then.predict().map { $0.members })
+        let gone = before.subtracting(after).sorted { $0[0] < $1[0] }
+        let new = after.subtracting(before).sorted { $0[0] < $1[0] }
+        if json {
+            struct WhatIf: Encodable { let assumeACSOn: [String]; let groupsNow: [[String]]; let groupsThen: [[String]] }
+            printJSON(WhatIf(assumeACSOn: bridges.sorted().map(\.description),
+                             groupsNow: gone.map { $0.map(\.description) }, groupsThen: new.map { $0.map(\.description) }))
+            return
+        }
+        if gone.isEmpty { print("With ACS on \(bridges.sorted().map(\.description).joined(separator: ", ")): no group changes."); return }
+        print("With ACS on \(bridges.sorted().map(\.description).joined(separator: ", ")):")
+        for g in gone { print("  now:  [\(g.map(\.description).joined(separator: " "))]") }
+        for g in new { print("  then: [\(g.map(\.description).joined(separator: " "))]") }
     }
 }

@@ -102,3 +102,23 @@ import SluicePCI
         #expect(Set(r.devices.map(\.address)).count == r.devices.count)
     }
 }
+
+@Suite struct WhatIfTests {
+    @Test func acsOnSwitchPortsWouldSplitTheirGroups() throws {
+        let s = try HostSnapshot.read(root: AuditFixtureTests.fixtures + "/q35-switch")
+        let p = GroupPredictor(devices: s.pci.devices)
+        let nic = try #require(PCIAddress("0000:03:00.0"))
+        let port = try #require(PCIAddress("0000:02:00.0"))
+        #expect(p.group(of: nic)?.members.contains(port) == true)
+        #expect(p.isAlone(nic))                                  // the port is a bridge: it stays on pcieport
+        let withACS = p.assumingACS(on: [port])
+        #expect(withACS.group(of: nic)?.members == [nic])
+    }
+
+    @Test func ich9FunctionsAreNotAlone() throws {
+        let s = try HostSnapshot.read(root: AuditFixtureTests.fixtures + "/q35-default")
+        let p = GroupPredictor(devices: s.pci.devices)
+        #expect(!p.isAlone(try #require(PCIAddress("0000:00:1f.2"))))
+        #expect(p.isAlone(try #require(PCIAddress("0000:01:00.0"))))
+    }
+}
