@@ -30,23 +30,23 @@ def keep(addr):
     return False
 
 visited = set()
-def second_stage(table, level):
+def tables(table, level, first_stage):
+    """Keeps every page-table page under `table` (second-stage: present = R|W; first-stage: P)."""
     if (table, level) in visited or not keep(table):
         return
     visited.add((table, level))
     for i in range(512):
         e = q(table + i * 8)
-        if e & 3 and level > 1 and not (e >> 7) & 1:
-            second_stage(e & 0x000ffffffffff000, level - 1)
+        present = e & 1 if first_stage else e & 3
+        large = (e >> 7) & 1 and (level <= 3 or not first_stage)
+        if present and level > 1 and not large:
+            tables(e & 0x000ffffffffff000, level - 1, first_stage)
+
+def second_stage(table, level):
+    tables(table, level, False)
 
 def first_stage(table, level):
-    if (table, level) in visited or not keep(table):
-        return
-    visited.add((table, level))
-    for i in range(512):
-        e = q(table + i * 8)
-        if e & 1 and level > 1 and not (level <= 3 and (e >> 7) & 1):
-            first_stage(e & 0x000ffffffffff000, level - 1)
+    tables(table, level, True)
 
 rta = regs["RTADDR"] & ~0xfff
 mode = (regs["RTADDR"] >> 10) & 3

@@ -16,7 +16,7 @@ import Testing
         return parts.joined(separator: "/") + "/Fixtures/vtd"
     }()
 
-    static let captures = ["legacy-39"]
+    static let captures = ["legacy-39", "legacy-48", "scalable-48"]
 
     struct Capture {
         let registers: RegisterSet
@@ -134,8 +134,12 @@ import Testing
         }
         #expect(present > 0)
         // The invalidation queue: every descriptor Linux wrote decodes; the queue is drained.
-        let iqa = capture.registers.invalidationQueueAddress
-        #expect(iqa.wideDescriptors == (capture.registers.rootTableAddress.mode == .scalable))
+        // Linux sets IQA.DW=1 with scalable mode and writes 256-bit descriptors (the queue memory
+        // shows a 32-byte stride), but QEMU 7.2 reads IQA back with DW=0: decode by the mode.
+        let scalable = capture.registers.rootTableAddress.mode == .scalable
+        let reported = capture.registers.invalidationQueueAddress
+        #expect(reported.wideDescriptors == false)
+        let iqa = InvalidationQueueAddress(reported.raw | (scalable ? 1 << 11 : 0))
         #expect(capture.registers.invalidationQueueHead == capture.registers.invalidationQueueTail)
         var kinds = Set<UInt64>()
         for i in 0..<iqa.entryCount {
