@@ -16,7 +16,7 @@ import Testing
         return parts.joined(separator: "/") + "/Fixtures/vtd"
     }()
 
-    static let captures = ["legacy-39", "legacy-48", "scalable-48"]
+    static let captures = ["legacy-39", "legacy-48", "scalable-39", "scalable-48"]
 
     struct Capture {
         let registers: RegisterSet
