@@ -215,3 +215,20 @@ import Testing
         #expect(f.fault?.reason == .readDenied && f.fault?.suppressed == true)
     }
 }
+
+@Suite struct StructureDumpTests {
+    @Test func listsEveryPASIDAndStage() {
+        let sys = FaultPathTests.scalable()
+        let dump = StructureDump(memory: sys.memory, registers: sys.registers)
+        let listed = dump.devices.filter { $0.sourceID == device }
+        #expect(listed.map(\.pasid) == [nil, 5, 6])   // PASID 0 is the RID_PASID: listed once, without PASID
+        let byPASID = Dictionary(uniqueKeysWithValues: listed.map { ($0.pasid ?? 0, $0) })
+        // RID_PASID (0): second stage.
+        #expect(byPASID[0]?.ranges.map { [$0.iova, $0.address, $0.size] } == [[0x1000, 0x50_0000, 0x1000], [0x2000, 0x60_0000, 0x1000]])
+        // PASID 5: first stage; PASID 6: the same first-stage tables read through the identity second stage.
+        let fs = byPASID[5]?.ranges.map { [$0.iova, $0.address] }
+        #expect(fs == [[0x1000, 0x70_0000], [0x2000, 0x71_0000], [0x4000, 0x72_0000], [0x5000, 0x73_0000]])
+        #expect(byPASID[6]?.ranges.map { [$0.iova, $0.address] } == fs)
+        #expect(byPASID[5]?.ranges[1].permissions == .read && byPASID[5]?.ranges[2].permissions == [.read, .write, .execute])
+    }
+}
