@@ -108,6 +108,7 @@ import Testing
             orBits(&$0, root, 0x80)
         },
         Case(label: "translation request with TT=00", code: 0x0d, request: DMARequest(sourceID: device, address: rw, translationRequest: true)) { _ in },
+        Case(label: "read of the interrupt address range", code: 0x0e, request: DMARequest(sourceID: device, address: 0xfee0_0000)) { _ in },
         Case(label: "PASID in legacy mode", code: 0x31, request: DMARequest(sourceID: device, pasid: 1, address: rw)) { _ in },
     ]
 
@@ -170,6 +171,7 @@ import Testing
         Case(label: "write to read-only", code: 0x85, request: DMARequest(sourceID: device, address: ro, kind: .write)) { _ in },
         Case(label: "first-stage write to read-only", code: 0x85, request: DMARequest(sourceID: device, pasid: 5, address: ro, kind: .write)) { _ in },
         Case(label: "nested write to read-only", code: 0x85, request: DMARequest(sourceID: device, pasid: 6, address: ro, kind: .write)) { _ in },
+        Case(label: "read of the interrupt address range", code: 0x87, request: DMARequest(sourceID: device, address: 0xfee0_1000)) { _ in },
         Case(label: "read unmapped", code: 0x86, request: DMARequest(sourceID: device, address: unmapped)) { _ in },
     ]
 

@@ -136,7 +136,7 @@ public final class RemappingUnit {
     /// The common case, kept cheap: a plain request (no PASID, not ATS, no execute) from a device
     /// whose second-stage context is cached, hitting a permitted IOTLB entry.
     @inline(__always) private func fastHit(_ request: DMARequest) -> Translation? {
-        guard request.pasid == nil, !request.translationRequest, !request.execute else { return nil }
+        guard request.pasid == nil, !request.translationRequest, !request.execute, request.address >> 20 != 0xfee else { return nil }
         let summary = fastContext[Int(request.sourceID.raw)]
         guard summary >> 63 == 1 else { return nil }
         let did = UInt16(truncatingIfNeeded: summary)
