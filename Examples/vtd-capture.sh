@@ -29,7 +29,7 @@ reg() {  # reg OFFSET SIZE(w|g): value of a VT-d register at 0xfed90000 + OFFSET
 run_qemu() {
     qemu-system-x86_64 -M q35,kernel-irqchip=split -accel tcg -cpu max -m ${MEM_MB}M -smp 2 \
       -device "$IOMMU" -kernel "$CACHE/vmlinux-k61" -initrd "$CACHE/initramfs-k61.cpio.gz" \
-      -append "console=ttyS0 intel_iommu=on iommu=nopt panic=-1 lab.cmd=/var/tmp/vtd-guest" \
+      -append "console=ttyS0 intel_iommu=on iommu=nopt panic=-1 no_timer_check lab.cmd=/var/tmp/vtd-guest" \
       -display none -serial "file:$WORK/serial.log" -no-reboot -monitor "unix:$MON,server=on,wait=off" \
       -device pcie-root-port,id=rp1,chassis=1,slot=1 \
       -netdev hubport,id=n0,hubid=10 -device e1000e,netdev=n0,bus=rp1,mac=52:54:00:00:00:10 \
