@@ -167,7 +167,12 @@ struct VTdCommand: ParsableCommand {
                                                       sourceValidation: "\(sv.kind) SQ \(sv.qualifier) SID \(SourceID(sv.sourceID))"))
                 }
             }
-            let iqa = registers.invalidationQueueAddress
+            var iqa = registers.invalidationQueueAddress
+            if registers.rootTableAddress.mode == .scalable && !iqa.wideDescriptors {
+                // Scalable mode uses 256-bit descriptors; QEMU 7.2 reads IQA back without DW.
+                iqa = InvalidationQueueAddress(iqa.raw | 1 << 11)
+                if !inputs.json { print("note: IQA.DW=0 in scalable mode; decoding the queue as 256-bit descriptors") }
+            }
             if iqa.address != 0 {
                 for i in 0..<iqa.entryCount {
                     guard let q = memory.qwords(at: iqa.address + UInt64(i * iqa.descriptorBytes), count: iqa.descriptorBytes / 8),

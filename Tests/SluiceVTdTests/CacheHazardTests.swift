@@ -152,3 +152,21 @@ import Testing
         #expect(!unit.faultRecords[0].fault)
     }
 }
+
+@Suite struct CachingModePASIDTests {
+    @Test func notPresentPASIDEntryCachedUntilPASIDCacheInvalidation() {
+        var sys = TestSystem(mode: .scalable, cap: FullUnit.cap(cachingMode: true))
+        var pt = sys.pageTable(levels: 4)
+        try! pt.map(iova: 0x1000, to: 0x50_0000, size: 4096, permissions: .read)
+        sys.adopt(pt)
+        // The context and PASID directory exist, but the RID_PASID entry is not present yet.
+        sys.structures.writePASIDEntry(device, pasid: 0, PASIDTableEntry(words: [UInt64](repeating: 0, count: 8)))
+        let unit = RemappingUnit(registers: sys.registers, memory: sys.memory)
+        let read = DMARequest(sourceID: device, address: 0x1000)
+        #expect(unit.translate(read).fault?.reason == .smPASIDEntryNotPresent)
+        sys.structures.attach(device, domainID: 3, secondStageTable: pt.root, levels: 4)
+        #expect(unit.translate(read).fault?.reason == .smPASIDEntryNotPresent)
+        unit.invalidatePASIDCache(.pasid, domainID: 3, pasid: 0)
+        #expect(unit.translate(read).translation?.address == 0x50_0000)
+    }
+}

@@ -108,6 +108,7 @@ import Testing
             orBits(&$0, root, 0x80)
         },
         Case(label: "translation request with TT=00", code: 0x0d, request: DMARequest(sourceID: device, address: rw, translationRequest: true)) { _ in },
+        Case(label: "read of the interrupt address range", code: 0x0e, request: DMARequest(sourceID: device, address: 0xfee0_0000)) { _ in },
         Case(label: "PASID in legacy mode", code: 0x31, request: DMARequest(sourceID: device, pasid: 1, address: rw)) { _ in },
     ]
 
@@ -170,6 +171,7 @@ import Testing
         Case(label: "write to read-only", code: 0x85, request: DMARequest(sourceID: device, address: ro, kind: .write)) { _ in },
         Case(label: "first-stage write to read-only", code: 0x85, request: DMARequest(sourceID: device, pasid: 5, address: ro, kind: .write)) { _ in },
         Case(label: "nested write to read-only", code: 0x85, request: DMARequest(sourceID: device, pasid: 6, address: ro, kind: .write)) { _ in },
+        Case(label: "read of the interrupt address range", code: 0x87, request: DMARequest(sourceID: device, address: 0xfee0_1000)) { _ in },
         Case(label: "read unmapped", code: 0x86, request: DMARequest(sourceID: device, address: unmapped)) { _ in },
     ]
 
@@ -213,5 +215,22 @@ import Testing
         Self.orBits(&fpd, slot, 2)
         let f = fpd.translate(DMARequest(sourceID: device, address: Self.unmapped))
         #expect(f.fault?.reason == .readDenied && f.fault?.suppressed == true)
+    }
+}
+
+@Suite struct StructureDumpTests {
+    @Test func listsEveryPASIDAndStage() {
+        let sys = FaultPathTests.scalable()
+        let dump = StructureDump(memory: sys.memory, registers: sys.registers)
+        let listed = dump.devices.filter { $0.sourceID == device }
+        #expect(listed.map(\.pasid) == [nil, 5, 6])   // PASID 0 is the RID_PASID: listed once, without PASID
+        let byPASID = Dictionary(uniqueKeysWithValues: listed.map { ($0.pasid ?? 0, $0) })
+        // RID_PASID (0): second stage.
+        #expect(byPASID[0]?.ranges.map { [$0.iova, $0.address, $0.size] } == [[0x1000, 0x50_0000, 0x1000], [0x2000, 0x60_0000, 0x1000]])
+        // PASID 5: first stage; PASID 6: the same first-stage tables read through the identity second stage.
+        let fs = byPASID[5]?.ranges.map { [$0.iova, $0.address] }
+        #expect(fs == [[0x1000, 0x70_0000], [0x2000, 0x71_0000], [0x4000, 0x72_0000], [0x5000, 0x73_0000]])
+        #expect(byPASID[6]?.ranges.map { [$0.iova, $0.address] } == fs)
+        #expect(byPASID[5]?.ranges[1].permissions == .read && byPASID[5]?.ranges[2].permissions == [.read, .write, .execute])
     }
 }

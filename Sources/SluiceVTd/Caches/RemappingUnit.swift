@@ -136,7 +136,7 @@ public final class RemappingUnit {
     /// The common case, kept cheap: a plain request (no PASID, not ATS, no execute) from a device
     /// whose second-stage context is cached, hitting a permitted IOTLB entry.
     @inline(__always) private func fastHit(_ request: DMARequest) -> Translation? {
-        guard request.pasid == nil, !request.translationRequest, !request.execute else { return nil }
+        guard request.pasid == nil, !request.translationRequest, !request.execute, request.address >> 20 != 0xfee else { return nil }
         let summary = fastContext[Int(request.sourceID.raw)]
         guard summary >> 63 == 1 else { return nil }
         let did = UInt16(truncatingIfNeeded: summary)
@@ -227,8 +227,10 @@ public final class RemappingUnit {
     }
 
     public func invalidatePASIDCache(_ granularity: PASIDCacheGranularity, domainID: UInt16 = 0, pasid: UInt32 = 0) {
+        // A cached not-present PASID entry (caching mode) has no domain-id to match: any PASID-cache
+        // invalidation drops it, which is what software relies on after making the entry present.
         pasidCache = pasidCache.filter { key, c in
-            guard case .space(let s) = c else { return granularity != .global }
+            guard case .space(let s) = c else { return false }
             switch granularity {
             case .global: return false
             case .domain: return s.domainID != domainID
@@ -237,7 +239,11 @@ public final class RemappingUnit {
         }
         // Requests without PASID use RID_PASID: their cached PASID entries go too.
         for sid in 0..<65536 where contextSlot[sid] >= 0 {
-            guard case .space(let s) = contexts[Int(contextSlot[sid])], s.scalable else { continue }
+            guard case .space(let s) = contexts[Int(contextSlot[sid])] else {
+                if case .notPresent(let reason) = contexts[Int(contextSlot[sid])], reason.isScalableMode { dropContext(sid) }
+                continue
+            }
+            guard s.scalable else { continue }
             if granularity == .global || (s.domainID == domainID && (granularity == .domain || s.pasid == pasid)) {
                 dropContext(sid)
             }

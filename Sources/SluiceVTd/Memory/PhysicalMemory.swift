@@ -8,11 +8,13 @@ public final class PhysicalMemory {
     public static let pageSize: UInt64 = 4096
     static let wordsPerPage = 512
 
-    private var keys: [UInt64]          // frame number + 1; 0 marks an empty slot
-    private var slots: [Int32]          // page index into `words`
-    private var words: [UInt64] = []
+    // Accessed only from this class's own non-reentrant methods: no dynamic exclusivity checks
+    // on the hot read path.
+    @exclusivity(unchecked) private var keys: [UInt64]          // frame number + 1; 0 marks an empty slot
+    @exclusivity(unchecked) private var slots: [Int32]          // page index into `words`
+    @exclusivity(unchecked) private var words: [UInt64] = []
     private var frames: [UInt64] = []   // page index -> frame number
-    private var mask: Int
+    @exclusivity(unchecked) private var mask: Int
 
     public init() {
         keys = Array(repeating: 0, count: 64)

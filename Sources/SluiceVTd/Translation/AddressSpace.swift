@@ -25,6 +25,11 @@ public struct AddressSpace: Sendable, Equatable {
 
     /// Checks that depend on the request rather than on the tables (done after a cache hit too).
     func admit(_ request: DMARequest) -> Blocked? {
+        // 0xFEEx_xxxx is the interrupt address range: a write without PASID there is an interrupt
+        // request (see InterruptRemapper), anything else there is blocked (LGN.4 / SGN.8).
+        if request.address >> 20 == 0xfee && !request.translationRequest && (!request.isWrite || request.pasid != nil) {
+            return Blocked(reason: scalable ? .smInterruptAddressRange : .interruptAddressRangeRequest, suppressed: faultProcessingDisable)
+        }
         if request.translationRequest && !translationRequestsAllowed {
             return Blocked(reason: scalable ? .smDeviceTLBDisabled : .translationTypeBlocked, suppressed: faultProcessingDisable)
         }

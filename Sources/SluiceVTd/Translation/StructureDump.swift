@@ -40,8 +40,11 @@ public struct StructureDump {
                 var requests = [DMARequest(sourceID: sid, address: 0)]
                 if rta.mode == .scalable, let c = memory.qwords(at: contextAddress, count: 4),
                    ScalableContextEntry(c[0], c[1], c[2], c[3]).pasidEnable {
-                    requests += presentPASIDs(memory: memory, context: ScalableContextEntry(c[0], c[1], c[2], c[3]), budget: &budget)
-                        .map { DMARequest(sourceID: sid, pasid: $0, address: 0) }
+                    // The RID_PASID entry is already listed as the request without PASID.
+                    let context = ScalableContextEntry(c[0], c[1], c[2], c[3])
+                    let ridPASID = registers.extendedCapability.ridPASID ? context.ridPASID : 0
+                    requests += presentPASIDs(memory: memory, context: context, budget: &budget)
+                        .filter { $0 != ridPASID }.map { DMARequest(sourceID: sid, pasid: $0, address: 0) }
                 }
                 for request in requests {
                     var none: [WalkStep]? = nil
