@@ -35,6 +35,11 @@ struct ACPICommand: ParsableCommand {
             _ render: (Table, String, inout String) -> Void
         ) throws {
             let path = path(signature: signature)
+            if file == nil, access(path, F_OK) != 0, errno == ENOENT {
+                let vendor = signature == "DMAR" ? "Intel VT-d" : "AMD"
+                throw TableNotFound(description: "\(path) not found: the firmware describes no \(vendor) IOMMU"
+                    + " (or --sysfs-root does not point at a captured tree)")
+            }
             let table = try parse(readTable(path))
             if json {
                 printJSON(TableReport(file: path, table: table))
@@ -72,6 +77,10 @@ struct ACPICommand: ParsableCommand {
             try options.decode("IVRS", IVRSTable.init(bytes:), \.diagnostics, ACPITextReport.ivrs)
         }
     }
+}
+
+private struct TableNotFound: Error, CustomStringConvertible {
+    let description: String
 }
 
 private struct TableReport<Table: Encodable>: Encodable {

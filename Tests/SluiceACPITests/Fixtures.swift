@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The real firmware tables in Tests/Fixtures/acpi (see its README for their origin).
 enum Fixtures {
@@ -26,4 +27,12 @@ enum Fixtures {
     static let ivrs = tables("IVRS")
 }
 
-import Testing
+@Suite struct FixtureInventoryTests {
+    @Test func everyFixtureIsPresent() {
+        // Real firmware tables plus the QEMU lab's (qemu72-*).
+        #expect(Fixtures.dmar.filter { !$0.name.hasPrefix("qemu") }.count == 212)
+        #expect(Fixtures.ivrs.filter { !$0.name.hasPrefix("qemu") }.count == 77)
+        #expect(Fixtures.dmar.filter { $0.name.hasPrefix("qemu") }.count == 3)
+        #expect(Fixtures.ivrs.filter { $0.name.hasPrefix("qemu") }.count == 1)
+    }
+}
