@@ -38,3 +38,20 @@ import Testing
         #expect(d["modalias"] as? String == "pci:\"quoted\"\t\u{7f}é")
     }
 }
+
+/// Sluice computes modalias from the ids instead of reading it; it must equal the kernel's file.
+@Suite struct ModaliasTests {
+    @Test func computedModaliasEqualsKernelFile() throws {
+        var compared = 0
+        for root in TestSupport.fixtureRoots + ["/"] {
+            let r = try PCIScanner(root: root, options: .init(fullConfig: false, names: false)).scan()
+            for d in r.devices {
+                let path = (root == "/" ? "" : root) + "/sys/bus/pci/devices/\(d.address)/modalias"
+                guard let file = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+                #expect(d.modalias == file.trimmingCharacters(in: .whitespacesAndNewlines), "\(root) \(d.address)")
+                compared += 1
+            }
+        }
+        #expect(compared > 0)
+    }
+}
