@@ -29,13 +29,13 @@ import Testing
         let tree = TreeBuilder("json")
         defer { tree.remove() }
         tree.add(.init(address: "0000:00:01.0", config: ConfigBuilder().bytes, driver: "drv\"\\\u{1}x",
-                       extra: ["modalias": "pci:\"quoted\"\t\u{7f}é"]))
+                       extra: ["resource": "0x1 \"quoted\"\t\u{7f}é\n"]))
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         let text = ListJSON.render(r, devices: r.devices, root: tree.root, capabilities: false)
         let top = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let d = try #require((top["devices"] as? [[String: Any]])?.first)
         #expect(d["driver"] as? String == "drv\"\\\u{1}x")
-        #expect(d["modalias"] as? String == "pci:\"quoted\"\t\u{7f}é")
+        #expect((d["problems"] as? [String])?.contains("resource line 0 malformed: '0x1 \"quoted\"\t\u{7f}é'") == true)
     }
 }
 
