@@ -5,6 +5,7 @@
 # the goal is <= 0.80 on both pairs. Not a test: timings depend on the machine's load.
 #
 # Usage: Benchmarks/pci/bench.sh [RUNS]   (default 7; keep it short on a shared machine)
+# SLUICE_BENCH_SOURCES="DIR1 DIR2": more captures to take config spaces from.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-7}
@@ -16,8 +17,9 @@ SLUICE=$(swift build -c release --show-bin-path)/sluice
 if [[ ! -f $TREE/.complete ]]; then
     rm -rf "$TREE"
     fixtures=()
-    for f in Tests/Fixtures/sysfs/*/; do [[ -d $f/sys/bus/pci/devices ]] && fixtures+=("$f"); done
-    python3 Benchmarks/pci/make-tree.py "$TREE" 4096 64 / "${fixtures[@]}"
+    for f in Tests/Fixtures/sysfs/*/ ${SLUICE_BENCH_SOURCES:-}; do [[ -d $f/sys/bus/pci/devices ]] && fixtures+=("$f"); done
+    python3 Benchmarks/pci/make-tree.py "$TREE" 4096 64 / "${fixtures[@]}" | tee "$TREE.log"
+    mv "$TREE.log" "$TREE/.templates"
     touch "$TREE/.complete"
 fi
 
@@ -46,6 +48,7 @@ row() {  # label, sluice command..., --, lspci command...
     printf '%-36s %10s %10s %7s\n' "$label" "$sm" "$lm" "$(awk -v a="$sm" -v b="$lm" 'BEGIN { printf "%.2f", a / b }')"
 }
 
+echo "templates: $(cat $TREE/.templates 2>/dev/null)"
 echo "runs per command: $RUNS; lspci $(lspci --version | awk '{print $3}'); devices: live $(ls /sys/bus/pci/devices | wc -l), tree $(ls $TREE/sys/bus/pci/devices | wc -l)"
 printf '%-36s %10s %10s %7s\n' "comparison" "sluice ms" "lspci ms" "ratio"
 row "live: list --json vs -nnk" "$SLUICE" list --json -- lspci -nnk

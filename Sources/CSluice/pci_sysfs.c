@@ -18,3 +18,7 @@ int csluice_open_beneath(int dirfd, const char *path, int flags) {
     };
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
+
+long csluice_getdents64(int fd, void *buf, size_t len) {
+    return syscall(SYS_getdents64, fd, buf, len);
+}

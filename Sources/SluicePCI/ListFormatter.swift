@@ -36,9 +36,12 @@ public enum ListFormatter {
             out.append("\tVirtual functions: " + d.virtualFunctions.map(\.description).joined(separator: " "))
         }
         if !d.upstream.isEmpty { out.append("\tUpstream: " + d.upstream.map(\.description).joined(separator: " -> ")) }
-        for r in d.resources {
-            let what = r.index < 6 ? "Region \(r.index)" : r.index == 6 ? "Expansion ROM" : "Resource \(r.index)"
-            var t = "\t\(what): " + (r.kind == .io ? "I/O ports" : "Memory") + " at " + hex(r.start, width: 1)
+        for bar in BaseAddressRegister.decode(d.config.config, header: d.config.header, resources: d.resources) {
+            out.append("\t" + bar.lspciText)
+        }
+        for r in d.resources where r.index >= 6 {
+            let what = r.index == 6 ? "Expansion ROM" : d.isBridge ? "Bridge window \(r.index - 7)" : "VF BAR \(r.index - 7)"
+            var t = "\t\(what): " + (r.kind == .io ? "I/O ports" : "Memory") + " at " + hex(r.start, width: 8)
             if r.kind == .memory {
                 t += " (" + (r.is64Bit ? "64-bit" : "32-bit") + ", " + (r.prefetchable ? "prefetchable" : "non-prefetchable") + ")"
             }

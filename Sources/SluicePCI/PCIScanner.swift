@@ -24,6 +24,10 @@ public struct PCIScanner {
     }
 
     static let devicesDir = "sys/bus/pci/devices"
+    /// Every attribute and link a scan may look at (listed once per device in a capture).
+    static let attributes = ["config", "vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
+                             "resource", "irq", "numa_node", "modalias", "driver", "iommu_group", "physfn",
+                             "sriov_totalvfs", "sriov_numvfs"]
 
     public let rootPath: String
     public let options: Options
@@ -78,7 +82,12 @@ public struct PCIScanner {
         // Opened from the root: the bus link points into sys/devices, outside bus/pci/devices,
         // and RESOLVE_BENEATH is relative to the directory it starts from. Attributes are then
         // read beneath the device directory itself.
-        let dev = try root.directory(Self.devicesDir + "/" + name)
+        // The bus link is read first: it gives the topology, and its target, resolved
+        // lexically, lets the open skip walking the link. The kernel still checks that the
+        // path stays beneath the root (RESOLVE_BENEATH); an odd target takes the link path.
+        let linkTarget = try? devicesDir.readLink(name)
+        let canonical = linkTarget.flatMap { lexicallyResolved(Self.devicesDir, $0) }
+        let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributes)
         var problems: [String] = []
 
         func text(_ attr: String) -> String? {
@@ -134,10 +143,17 @@ public struct PCIScanner {
         let decoded = DecodedConfig(ConfigSpace(configBytes), capabilities: options.fullConfig)
         let header = decoded.header
 
-        // Identity: the kernel's view (sysfs files), as lspci uses; the config bytes only
-        // stand in when a file is missing. (A VF's config reads 0xffff for its ids.)
-        let vendor = number("vendor", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.vendorID ?? 0xffff
-        let device = number("device", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.deviceID ?? 0xffff
+        // Identity: vendor and device from the config bytes already read, which is what the
+        // kernel's sysfs files hold too, except for SR-IOV VFs (their registers read 0xffff;
+        // the kernel takes the ids from the PF): then, or without a header, from the files.
+        // The class always from sysfs: kernel quirks fix wrong class codes, lspci shows those.
+        var vendor: UInt16 = 0xffff, device: UInt16 = 0xffff
+        if let header, header.vendorID != 0xffff, header.deviceID != 0xffff {
+            vendor = header.vendorID; device = header.deviceID
+        } else {
+            vendor = number("vendor", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.vendorID ?? 0xffff
+            device = number("device", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.deviceID ?? 0xffff
+        }
         let cls = number("class", required: true).map { UInt32(truncatingIfNeeded: $0) } ?? header?.classCode ?? 0
         // Revision and a type 0 header's subsystem ids come from the config bytes already read,
         // as lspci prints them; the files only when the header is missing. (A bridge's
@@ -155,9 +171,9 @@ public struct PCIScanner {
         d.driver = linkName("driver")
         d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
         d.physicalFunction = linkName("physfn").flatMap { PCIAddress($0) }
-        d.modalias = text("modalias")
         d.numaNode = decimal("numa_node")
-        d.irq = decimal("irq")
+        // The kernel's IRQ number is a detail for -v; `list` skips the read.
+        if options.fullConfig { d.irq = decimal("irq") }
         if let r = bytes("resource") {
             let parsed = PCIResource.parse(r)
             d.resources = parsed.resources
@@ -169,16 +185,18 @@ public struct PCIScanner {
         }
         // Topology from where the bus/pci/devices link points: every path component that is a
         // PCI address above this one is an upstream bridge (or a VMD endpoint).
-        do {
-            let target = try devicesDir.readLink(name)
+        if let target = linkTarget {
             let parts = target.split(separator: "/")
             if let i = parts.firstIndex(of: "devices") {
                 d.sysfsPath = parts[(i + 1)...].joined(separator: "/")
             }
             d.upstream = parts.dropLast().compactMap { $0.count >= 12 ? PCIAddress(String($0)) : nil }
-        } catch {
-            problems.append(error.description)
+        } else {
+            problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
         }
+        // The kernel's modalias is a pure function of these ids (pci-sysfs.c modalias_show):
+        // computed, not read, which saves three syscalls per device.
+        d.modalias = modalias(d)
         d.problems = problems + decoded.problems
         return d
     }
@@ -203,4 +221,26 @@ public struct PCIScanner {
         }
         d.progIfName = names.progIf(d.classCode)
     }
+}
+
+/// `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`, as the kernel writes it.
+func modalias(_ d: PCIDevice) -> String {
+    func up(_ v: some BinaryInteger, _ w: Int) -> String { hex(v, width: w).uppercased() }
+    return "pci:v" + up(d.vendorID, 8) + "d" + up(d.deviceID, 8) + "sv" + up(d.subsystemVendorID ?? 0, 8)
+        + "sd" + up(d.subsystemDeviceID ?? 0, 8) + "bc" + up(d.baseClass, 2) + "sc" + up(d.subclass, 2) + "i" + up(d.progIf, 2)
+}
+
+/// `base/target` with `.` and `..` folded, for a relative target; nil if it would climb out of
+/// the root or is absolute (then the kernel resolves, and refuses, the real path).
+func lexicallyResolved(_ base: String, _ target: String) -> String? {
+    guard !target.hasPrefix("/") else { return nil }
+    var parts = base.split(separator: "/")
+    for component in target.split(separator: "/") {
+        switch component {
+        case ".": continue
+        case "..": guard !parts.isEmpty else { return nil }; parts.removeLast()
+        default: parts.append(component)
+        }
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "/")
 }

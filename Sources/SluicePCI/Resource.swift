@@ -29,11 +29,12 @@ public struct PCIResource: Sendable, Equatable {
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
             defer { lineStart = lineEnd + 1; index += 1 }
             if lineEnd == lineStart { continue }
-            var fields: [UInt64] = []
+            var fields: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            var count = 0
             var i = lineStart
             var ok = true
             while i < lineEnd, ok {
-                guard lineEnd - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: "x") else { ok = false; break }
+                guard count < 3, lineEnd - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: "x") else { ok = false; break }
                 i += 2
                 var v: UInt64 = 0, digits = 0
                 while i < lineEnd, bytes[i] != 0x20 {
@@ -41,15 +42,16 @@ public struct PCIResource: Sendable, Equatable {
                     v = v << 4 | UInt64(d); digits += 1; i += 1
                 }
                 if digits == 0 { ok = false }
-                fields.append(v)
+                switch count { case 0: fields.0 = v; case 1: fields.1 = v; default: fields.2 = v }
+                count += 1
                 if i < lineEnd { i += 1 }  // the separating space
             }
-            guard ok, fields.count == 3 else {
+            guard ok, count == 3 else {
                 let line = String(decoding: bytes[lineStart..<min(lineEnd, lineStart + 80)], as: UTF8.self)
                 problems.append("resource line \(index) malformed: '\(line)'")
                 continue
             }
-            let (start, end, flags) = (fields[0], fields[1], fields[2])
+            let (start, end, flags) = fields
             guard flags & (ioFlag | memFlag) != 0, end >= start, !(start == 0 && end == 0) else { continue }
             out.append(PCIResource(index: index, start: start, size: end &- start &+ 1,
                                    kind: flags & ioFlag != 0 ? .io : .memory,

@@ -33,16 +33,69 @@ public struct SysfsDirectory: ~Copyable {
     /// Check a file's type before opening it: on for captured trees, off for the live `/`
     /// (the kernel's sysfs holds no FIFOs or device nodes).
     let verifyFileType: Bool
+    /// When opened with a listing: the names asked about and their d_type (0: absent), so
+    /// each attribute's type check, and each absent attribute, cost no syscall.
+    private let listed: [String]?
+    private let listedTypes: [UInt8]
 
-    init(fd: CInt, path: String, verifyFileType: Bool) { self.fd = fd; self.path = path; self.verifyFileType = verifyFileType }
+    init(fd: CInt, path: String, verifyFileType: Bool, listed: [String]? = nil, listedTypes: [UInt8] = []) {
+        self.fd = fd; self.path = path; self.verifyFileType = verifyFileType
+        self.listed = listed; self.listedTypes = listedTypes
+    }
+
+    /// d_type of a listed name: nil when this name was not part of the listing.
+    private func listedType(_ name: String) -> UInt8? {
+        guard let listed, let i = listed.firstIndex(of: name) else { return nil }
+        return listedTypes[i]
+    }
     deinit { close(fd) }
 
     func child(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }
 
     /// Opens a subdirectory (following symlinks that stay inside the root).
-    public func directory(_ relative: String) throws(SysfsError) -> SysfsDirectory {
-        let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
-        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
+    /// With `listing` (captured trees), the directory is read once and the types of those
+    /// names recorded, so each attribute's type check and each absent one cost no syscall.
+    public func directory(_ relative: String, listing wanted: [String]? = nil) throws(SysfsError) -> SysfsDirectory {
+        guard let wanted, verifyFileType else {
+            let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
+            return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
+        }
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
+        let wantedBytes = wanted.map { Array($0.utf8) }
+        var types = [UInt8](repeating: 0, count: wanted.count)
+        // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
+        var failure: SysfsError?
+        withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 8) { buf in
+            var total = 0
+            while true {
+                let n = csluice_getdents64(fd, buf.baseAddress!, buf.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = .system(.current("getdents \(child(relative))")); return
+                }
+                if n == 0 { return }
+                total += n
+                if total > 1 << 20 { failure = .tooLarge(child(relative), limit: 1 << 20); return }
+                var off = 0
+                while off + 19 < n {
+                    // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+                    let rec = buf.baseAddress! + off
+                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                    guard reclen >= 20, off + reclen <= n else { break }
+                    let type = rec.load(fromByteOffset: 18, as: UInt8.self)
+                    let name = (rec + 19).assumingMemoryBound(to: CChar.self)
+                    let len = strnlen(name, reclen - 19)
+                    for (i, w) in wantedBytes.enumerated() where w.count == len {
+                        if w.withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
+                            types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
+                        }
+                    }
+                    off += reclen
+                }
+            }
+        }
+        if let failure { close(fd); throw failure }
+        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType, listed: wanted, listedTypes: types)
     }
 
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
@@ -117,6 +170,7 @@ public struct SysfsDirectory: ~Copyable {
 
     /// The target text of a symlink directly in this directory (not followed).
     public func readLink(_ name: String) throws(SysfsError) -> String {
+        if listedType(name) == 0 { throw .missing(child(name)) }
         var buffer = [CChar](repeating: 0, count: 4097)
         let n = readlinkat(fd, name, &buffer, 4096)
         if n < 0 {
@@ -149,6 +203,13 @@ public struct SysfsDirectory: ~Copyable {
 
     private func checkRegular(_ relative: String) throws(SysfsError) {
         guard verifyFileType else { return }
+        switch listedType(relative) {
+        case nil: break  // not listed: stat below
+        case 0: throw .missing(child(relative))
+        case UInt8(DT_REG): return
+        case UInt8(DT_LNK), UInt8(DT_UNKNOWN): break  // the target's type needs a stat
+        case let t?: throw .notRegularFile(child(relative), kind: fileKind(mode_t(t) << 12))
+        }
         // Look before opening: opening a FIFO or a device node planted in a capture could
         // block or have side effects. stat does neither; the open still refuses escapes.
         var st = stat()

@@ -29,10 +29,10 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Machine-readable output (schema sluice.list/1).")
     var json = false
 
-    @Option(name: .short, help: ArgumentHelp("Select by address, as lspci -s.", valueName: "[[[[domain]:]bus]:][dev][.[fn]]"))
+    @Option(name: .customShort("s"), help: ArgumentHelp("Select by address, as lspci -s.", valueName: "[[[[domain]:]bus]:][dev][.[fn]]"))
     var slot: String?
 
-    @Option(name: .short, help: ArgumentHelp("Select by ids, as lspci -d.", valueName: "[vendor]:[device][:class[:prog-if]]"))
+    @Option(name: .customShort("d"), help: ArgumentHelp("Select by ids, as lspci -d.", valueName: "[vendor]:[device][:class[:prog-if]]"))
     var ids: String?
 
     @Option(name: .customLong("class"), help: ArgumentHelp("Select by class: 2, 4 or 6 hex digits, x for any.", valueName: "CC[SS[PP]]"))

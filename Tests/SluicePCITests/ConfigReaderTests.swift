@@ -12,9 +12,16 @@ import Testing
         for round in 0..<300 {
             var c = ConfigBuilder(size: 4096)
             for o in stride(from: 0x40, to: 4096, by: 4) { c.put32(o, UInt32(truncatingIfNeeded: rng.next())) }
-            c.cap(0x40, id: 0x10, next: 0x80)
+            // A standard chain of random kinds at random offsets, sometimes looping or broken.
+            var std = (0..<Int(rng.next() % 6)).map { _ in 0x40 + Int(rng.next() % 0xbc) & ~3 }
+            std.insert(0x40, at: 0)
+            std = Array(Set(std)).sorted()
+            let kinds: [UInt8] = [0x01, 0x05, 0x09, 0x11, 0x0d, 0x10]
+            for (i, o) in std.enumerated() {
+                let next = i + 1 < std.count ? std[i + 1] : (round % 5 == 0 ? 0x40 : 0)
+                c.cap(o, id: i == 0 ? 0x10 : kinds[Int(rng.next() % 6)], next: UInt8(next))
+            }
             c.put16(0x42, 0x0002)
-            c.cap(0x80, id: 0x11, next: round % 5 == 0 ? 0x40 : 0)  // sometimes a loop
             // A chain of extended capabilities at random offsets, sometimes looping or broken.
             var offsets = (0..<Int(rng.next() % 8)).map { _ in 0x100 + Int(rng.next() % 0xe00) & ~3 }
             offsets.insert(0x100, at: 0)

@@ -47,9 +47,44 @@ import Testing
             c.put16(0x104, r16() & 0x007f); c.put16(0x106, r16() & 0x007f)
             c.extCap(0x140, id: 0x01, version: 2, next: 0)
             for o in stride(from: 0x144, to: 0x180, by: 4) { c.put32(o, r32()) }
+            // BARs: random mixes of unused, 32/64-bit memory, I/O, programmed or not, assigned or not.
+            c.put16(0x04, r16() & 0x0007)
+            var lines: [String] = []
+            var bar = 0
+            let bars = bridge ? 2 : 6
+            while bar < bars {
+                let kind = rng.next() % 5
+                let size: UInt64 = 1 << (4 + rng.next() % 20)
+                let assigned = rng.next() % 4 != 0, programmed = rng.next() % 4 != 0
+                let start: UInt64 = assigned ? (UInt64(0xc000_0000) + size * (rng.next() % 16)) & ~(size - 1) : 0
+                func line(_ st: UInt64, _ flags: UInt64) -> String {
+                    let end = st == 0 ? 0 : st + size - 1
+                    return "0x" + hex(st, width: 16) + " 0x" + hex(end, width: 16) + " 0x" + hex(st == 0 ? 0 : flags, width: 16)
+                }
+                switch kind {
+                case 0:
+                    lines.append(line(0, 0)); bar += 1
+                case 1:
+                    let pf: UInt32 = rng.next() % 2 == 0 ? 8 : 0
+                    c.put32(0x10 + 4 * bar, programmed ? UInt32(truncatingIfNeeded: start) | pf : 0)
+                    lines.append(line(start, 0x40200 | UInt64(pf) | (pf != 0 ? 0x2000 : 0))); bar += 1
+                case 2:
+                    c.put32(0x10 + 4 * bar, programmed ? UInt32(truncatingIfNeeded: start) | 4 | 8 : 0)
+                    if bar + 1 < bars { c.put32(0x14 + 4 * bar, 0) }
+                    lines.append(line(start, 0x14220c))
+                    if bar + 1 < bars { lines.append(line(0, 0)) }
+                    bar += 2
+                default:
+                    let port = UInt64(0xc000 + 0x40 * (rng.next() % 64))
+                    c.put32(0x10 + 4 * bar, programmed ? UInt32(port) | 1 : 0)
+                    lines.append(line(assigned ? port : 0, 0x40101)); bar += 1
+                }
+            }
+            while lines.count < 13 { lines.append("0x0000000000000000 0x0000000000000000 0x0000000000000000") }
             let bus = i / 8, dev = i % 8
             tree.add(.init(address: "0000:" + hex(bus, width: 2) + ":" + hex(dev, width: 2) + ".0", config: c.bytes,
-                           driver: i % 3 == 0 ? "pcieport" : nil, iommuGroup: i))
+                           driver: i % 3 == 0 ? "pcieport" : nil, iommuGroup: i,
+                           extra: ["resource": lines.joined(separator: "\n") + "\n"]))
         }
         let t = try compareTree(root: tree.root, tally: Tally())
         print("lspci agreement (random registers): \(t.devices) devices, \(t.fields) fields compared")
@@ -85,6 +120,8 @@ import Testing
                 } else { nil }
                 check("subsystem", sub, l.subsystem)
             }
+            check("regions", BaseAddressRegister.decode(d.config.config, header: d.config.header, resources: d.resources)
+                .map(\.lspciText).joined(separator: "\n"), l.regions.joined(separator: "\n"))
             check("capabilities readable", String(d.config.capabilities?.unreadable ?? false), String(l.capabilitiesDenied))
             check("capability offsets", d.config.items.map { hex($0.entry.offset, width: 2) + ($0.entry.isExtended ? " v\($0.entry.version)" : "") }.joined(separator: ","),
                   l.capabilities.map { hex($0.offset, width: 2) + ($0.version.map { " v\($0)" } ?? "") }.joined(separator: ","))

@@ -17,6 +17,8 @@ struct LspciDevice {
     var subsystem: String?
     var driver: String?
     var capabilitiesDenied = false
+    /// `Region N: ...` lines without the leading tab.
+    var regions: [String] = []
     var capabilities: [Capability] = []
 
     /// Splits lspci output into devices keyed by their full address.
@@ -55,6 +57,7 @@ struct LspciDevice {
                 if body.hasPrefix("Subsystem: ") { current!.subsystem = String(body.dropFirst(11)) }
                 else if body.hasPrefix("Kernel driver in use: ") { current!.driver = String(body.dropFirst(22)) }
                 else if body.hasPrefix("Capabilities: ") { addCapability(&current!, String(body.dropFirst(14))) }
+                else if body.hasPrefix("Region ") { current!.regions.append(body) }
             }
         }
         flush()

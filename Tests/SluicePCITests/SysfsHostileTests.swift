@@ -47,29 +47,34 @@ import Testing
         let tree = TreeBuilder("huge")
         defer { tree.remove() }
         var big = plainConfig(); big += [UInt8](repeating: 0, count: 8192 - big.count)
-        let dir = tree.add(.init(address: "0000:00:01.0", config: big, omit: ["modalias"]))
-        FileManager.default.createFile(atPath: dir + "/modalias", contents: Data(repeating: 0x41, count: 1 << 20))
+        let dir = tree.add(.init(address: "0000:00:01.0", config: big, omit: ["resource"]))
+        FileManager.default.createFile(atPath: dir + "/resource", contents: Data(repeating: 0x41, count: 1 << 20))
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         let d = try #require(r.devices.first)
         #expect(d.problems.contains { $0.hasSuffix("/config: refused, larger than 4096 bytes") })
-        #expect(d.problems.contains { $0.contains("/modalias: refused, larger than") })
-        #expect(d.modalias == nil)
+        #expect(d.problems.contains { $0.contains("/resource: refused, larger than") })
+        #expect(d.resources.isEmpty)
     }
 
     @Test func missingAttributesAndVanishedDevices() throws {
         let tree = TreeBuilder("missing")
         defer { tree.remove() }
         tree.add(.init(address: "0000:00:01.0", config: plainConfig(), omit: ["vendor", "class"]))
+        // An SR-IOV VF reads 0xffff for its ids: the sysfs files are needed, and one is missing.
+        tree.add(.init(address: "0000:00:03.0", config: ConfigBuilder(vendor: 0xffff, device: 0xffff).bytes,
+                       extra: ["vendor": "0x8086", "device": "0x10ca"], omit: ["device"]))
         tree.add(.init(address: "0000:00:02.0", config: plainConfig(device: 0x1234)))
         // Listed in bus/pci/devices but its directory is gone (hot-unplug during the scan).
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/0000:00:05.0",
                                                    withDestinationPath: "../../../devices/pci0000:00/0000:00:05.0")
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
-        #expect(r.devices.count == 2)
+        #expect(r.devices.count == 3)
         #expect(r.problems.contains { $0.hasPrefix("0000:00:05.0:") && $0.contains("missing") })
         let d = r.devices[0]
-        #expect(d.problems.contains("vendor: missing") && d.problems.contains("class: missing"))
+        #expect(d.problems.contains("class: missing"))
         #expect(d.vendorID == 0x8086 && d.classCode == 0x020000)  // taken from config instead
+        let vf = r.devices[2]
+        #expect(vf.vendorID == 0x8086 && vf.problems.contains("device: missing"))
     }
 
     @Test func truncatedConfigDegradesClearly() throws {
@@ -89,10 +94,10 @@ import Testing
         let tree = TreeBuilder("garbage")
         defer { tree.remove() }
         tree.add(.init(address: "0000:00:01.0", config: plainConfig(),
-                       extra: ["vendor": "zzzz", "numa_node": "\u{1}\u{2}", "resource": "0x1000 oops\n0x0 0x0\n"]))
+                       extra: ["class": "zzzz", "numa_node": "\u{1}\u{2}", "resource": "0x1000 oops\n0x0 0x0\n"]))
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         let d = try #require(r.devices.first)
-        #expect(d.problems.contains { $0.hasPrefix("vendor: not a number") })
+        #expect(d.problems.contains { $0.hasPrefix("class: not a number") })
         #expect(d.problems.contains { $0.hasPrefix("numa_node: not a number") })
         #expect(d.problems.contains { $0.hasPrefix("resource line 0 malformed") })
         #expect(d.vendorID == 0x8086)

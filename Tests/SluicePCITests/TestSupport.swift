@@ -103,7 +103,10 @@ struct TreeBuilder {
         return dir
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
+    /// SLUICE_KEEP_TREES=1 keeps generated trees for a look with lspci after a failure.
+    func remove() {
+        if ProcessInfo.processInfo.environment["SLUICE_KEEP_TREES"] == nil { try? FileManager.default.removeItem(atPath: root) }
+    }
 }
 
 /// Config-space bytes built field by field.

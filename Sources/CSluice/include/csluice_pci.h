@@ -24,4 +24,7 @@ int csluice_name_progif(csluice_names *n, char *buf, size_t len, int class_id, i
 /// the path (and every symlink on it) must stay beneath `dirfd`; escapes fail with EXDEV.
 /// Returns the fd, or -1 with errno set (ENOSYS before Linux 5.6).
 int csluice_open_beneath(int dirfd, const char *path, int flags);
+
+/// getdents64(2): raw directory entries (struct linux_dirent64) into `buf`; bytes or -1.
+long csluice_getdents64(int fd, void *buf, size_t len);
 #endif
