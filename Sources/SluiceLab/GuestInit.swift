@@ -38,8 +38,15 @@ mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
 mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
 if [ -n "$MODS" ] && [ -d "/host$MODS" ]; then
-  mount -t tmpfs tmpfs /host/lib/modules && mkdir -p "/host/lib/modules/$(uname -r)" &&
-    mount --bind "/host$MODS" "/host/lib/modules/$(uname -r)" || say "module tree not mounted"
+  if [ -d /host/lib/modules ]; then
+    mount -t tmpfs tmpfs /host/lib/modules && mkdir -p "/host/lib/modules/$(uname -r)" &&
+      mount --bind "/host$MODS" "/host/lib/modules/$(uname -r)" || say "module tree not mounted"
+  elif [ -d /host/usr/local/sbin ]; then
+    # No /lib/modules on the host to mount over: a modprobe that looks in the guest kernel's tree.
+    mount -t tmpfs tmpfs /host/usr/local/sbin
+    printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "${MODS%/lib/modules/*}" > /host/usr/local/sbin/modprobe
+    chmod 755 /host/usr/local/sbin/modprobe
+  fi
 fi
 say "ready t=$(up)"
 if [ -n "$SHELLMODE" ]; then
