@@ -21,10 +21,11 @@ say "init kernel=$(uname -r) t=$(up)"
 for m in $(cat /etc/sluice-modules); do
   insmod "/lib/modules/$m" 2>/tmp/insmod.err || say "insmod $m: $(cat /tmp/insmod.err)"
 done
-RUN=; MODS=; SHELLMODE=
+RUN=; MODS=; SHELLMODE=; SHARES=
 for a in $(cat /proc/cmdline); do
   case $a in
     sluice.run=*) RUN=${a#sluice.run=} ;;
+    sluice.share=*) SHARES="$SHARES ${a#sluice.share=}" ;;
     sluice.modules=*) MODS=${a#sluice.modules=} ;;
     sluice.shell) SHELLMODE=1 ;;
   esac
@@ -48,6 +49,9 @@ if [ -n "$MODS" ] && [ -d "/host$MODS" ]; then
     chmod 755 /host/usr/local/sbin/modprobe
   fi
 fi
+for s in $SHARES; do
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 "${s%%:*}" "/host${s#*:}" || fail "cannot mount the share ${s#*:}"
+done
 say "ready t=$(up)"
 if [ -n "$SHELLMODE" ]; then
   echo "sluice lab shell: the host's root, read-only, with this guest's /proc, /sys and /dev. Exit to power off."
