@@ -21,10 +21,11 @@ say "init kernel=$(uname -r) t=$(up)"
 for m in $(cat /etc/sluice-modules); do
   insmod "/lib/modules/$m" 2>/tmp/insmod.err || say "insmod $m: $(cat /tmp/insmod.err)"
 done
-RUN=; MODS=; SHELLMODE=
+RUN=; MODS=; SHELLMODE=; SHARES=
 for a in $(cat /proc/cmdline); do
   case $a in
     sluice.run=*) RUN=${a#sluice.run=} ;;
+    sluice.share=*) SHARES="$SHARES ${a#sluice.share=}" ;;
     sluice.modules=*) MODS=${a#sluice.modules=} ;;
     sluice.shell) SHELLMODE=1 ;;
   esac
@@ -38,9 +39,19 @@ mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
 mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
 if [ -n "$MODS" ] && [ -d "/host$MODS" ]; then
-  mount -t tmpfs tmpfs /host/lib/modules && mkdir -p "/host/lib/modules/$(uname -r)" &&
-    mount --bind "/host$MODS" "/host/lib/modules/$(uname -r)" || say "module tree not mounted"
+  if [ -d /host/lib/modules ]; then
+    mount -t tmpfs tmpfs /host/lib/modules && mkdir -p "/host/lib/modules/$(uname -r)" &&
+      mount --bind "/host$MODS" "/host/lib/modules/$(uname -r)" || say "module tree not mounted"
+  elif [ -d /host/usr/local/sbin ]; then
+    # No /lib/modules on the host to mount over: a modprobe that looks in the guest kernel's tree.
+    mount -t tmpfs tmpfs /host/usr/local/sbin
+    printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "${MODS%/lib/modules/*}" > /host/usr/local/sbin/modprobe
+    chmod 755 /host/usr/local/sbin/modprobe
+  fi
 fi
+for s in $SHARES; do
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 "${s%%:*}" "/host${s#*:}" || fail "cannot mount the share ${s#*:}"
+done
 say "ready t=$(up)"
 if [ -n "$SHELLMODE" ]; then
   echo "sluice lab shell: the host's root, read-only, with this guest's /proc, /sys and /dev. Exit to power off."

@@ -200,6 +200,11 @@ public final class LabCache: @unchecked Sendable {
         }
         cpio.append(.file("etc/sluice-modules", Array((order.joined(separator: "\n") + "\n").utf8), executable: false))
         do { try Files.writeAtomically(path, cpio.finish()) } catch { throw LabError("\(error)") }
+        // Older builds for the same kernel (another init script or module list) are dead weight.
+        let prefix = "initramfs-\(kernel.package ?? "builtin")-"
+        for old in Files.list(root) where old.hasPrefix(prefix) && old.hasSuffix(".cpio") && old != name {
+            unlink("\(root)/\(old)")
+        }
         return path
     }
 

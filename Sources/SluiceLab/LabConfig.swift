@@ -43,6 +43,9 @@ public enum Topology: String, CaseIterable, Sendable {
     case pciBridge = "pci-bridge"
     /// Two functions of one multifunction device on one root port.
     case multifunction
+    /// The default topology plus two extra host bridges (pxb-pcie): bus 0x20 with a root port and
+    /// the device, and bus 0x40, created with bypass_iommu=on (outside the DMAR scope), likewise.
+    case pxb
 }
 
 /// Endpoint device models a lab guest may get. Every NIC is attached to an isolated
@@ -87,6 +90,9 @@ public struct LabConfig: Equatable, Sendable {
     public var timeout: Double? = 300
     /// Extra kernel command-line words.
     public var extraKernelArgs: [String] = []
+    /// Host directories the guest may write: each is mounted read-write over its own path
+    /// inside the chroot, so a command writes to the same path it would on the host.
+    public var writableShares: [String] = []
 
     public init() {}
 }
@@ -107,6 +113,14 @@ extension LabConfig {
         if let timeout, !(timeout > 0) { throw LabConfigError("--timeout must be positive") }
         for word in extraKernelArgs where word.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
             throw LabConfigError("kernel argument '\(word)' contains white space")
+        }
+        for dir in writableShares {
+            guard dir.hasPrefix("/"), dir != "/", !dir.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "," }) else {
+                throw LabConfigError("--share \(dir): give an absolute directory path without spaces or commas")
+            }
+            guard GuestCommand.isVisibleInGuest(dir) else {
+                throw LabConfigError("--share \(dir): the guest mounts its own /tmp, /run, /proc, /sys and /dev; share a directory elsewhere")
+            }
         }
         if topology == .pciBridge, devices.contains(where: { $0 == .nvmeSRIOV }) {
             throw LabConfigError("SR-IOV needs PCI Express: nvme-sriov cannot sit behind a PCI bridge")

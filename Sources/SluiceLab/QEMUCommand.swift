@@ -52,6 +52,7 @@ public struct QEMUCommand: Sendable {
         }
         words.append("sluice.run=\(runDirectory)")
         if let tree = boot.moduleTree { words.append("sluice.modules=\(tree)") }
+        for (i, dir) in config.writableShares.enumerated() { words.append("sluice.share=share\(i):\(dir)") }
         if mode == .shell { words.append("sluice.shell") }
         return words + config.extraKernelArgs
     }
@@ -74,6 +75,12 @@ public struct QEMUCommand: Sendable {
         }
         a += deviceArguments
         a += ["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"]
+        for (i, dir) in config.writableShares.enumerated() {
+            a += ["-virtfs", "local,path=\(dir),mount_tag=share\(i),security_model=none,multidevs=remap"]
+        }
+        // Extra host bridges come last: QEMU puts a device given without bus= on the newest
+        // bus, and pxb-pcie accepts only bridges.
+        a += extraHostBridgeArguments
         return a
     }
 
@@ -89,13 +96,25 @@ public struct QEMUCommand: Sendable {
         }
     }
 
+    var extraHostBridgeArguments: [String] {
+        guard config.topology == .pxb else { return [] }
+        var plan = DevicePlan(startingAfter: config.devices.count + 1, chassis: 20)
+        let model = config.devices[0]
+        for (id, bus, bypass) in [("pxb1", "0x20", false), ("pxb2", "0x40", true)] {
+            plan.args += ["-device", "pxb-pcie,id=\(id),bus_nr=\(bus),bus=pcie.0" + (bypass ? ",bypass_iommu=on" : "")]
+            let port = plan.rootPort(bus: id)
+            plan.endpoint(model, bus: port)
+        }
+        return plan.args
+    }
+
     /// The topology's ports and bridges, then each endpoint in its slot.
     var deviceArguments: [String] {
         var plan = DevicePlan()
         let devices = config.devices
         func device(_ i: Int) -> DeviceModel { devices[min(i, devices.count - 1)] }
         switch config.topology {
-        case .default:
+        case .default, .pxb:
             for i in devices.indices {
                 let port = plan.rootPort()
                 plan.endpoint(devices[i], bus: port)
@@ -130,13 +149,22 @@ struct DevicePlan {
     private var chassis = 0
     private var endpoints = 0
 
+    init() {}
+
+    /// A plan continuing another: endpoint and port numbers after `endpoints`, chassis from `chassis`.
+    init(startingAfter endpoints: Int, chassis: Int) {
+        self.endpoints = endpoints
+        self.ports = endpoints
+        self.chassis = chassis
+    }
+
     mutating func nextChassis() -> Int { chassis += 1; return chassis }
 
-    mutating func rootPort() -> String {
+    mutating func rootPort(bus: String? = nil) -> String {
         ports += 1
         let id = "rp\(ports)"
         let c = nextChassis()
-        args += ["-device", "pcie-root-port,id=\(id),chassis=\(c),slot=\(c)"]
+        args += ["-device", "pcie-root-port,id=\(id),chassis=\(c),slot=\(c)" + (bus.map { ",bus=\($0)" } ?? "")]
         return id
     }
 

@@ -39,6 +39,8 @@ struct LabGuestOptions: ParsableArguments {
     var cpus = 2
     @Option(name: .customLong("append"), help: "Extra kernel command-line word (repeatable).")
     var kernelArgs: [String] = []
+    @Option(name: .customLong("share"), help: "Host directory the guest may write, at the same path (repeatable).")
+    var shares: [String] = []
     @Option(help: "Cache directory (default $SLUICE_LAB_CACHE or /var/cache/sluice/lab).")
     var cache: String?
     @Flag(name: .shortAndLong, help: "Show the guest's console (kernel log) as it boots.")
@@ -60,6 +62,7 @@ struct LabGuestOptions: ParsableArguments {
         c.memoryMiB = memory
         c.cpus = cpus
         c.extraKernelArgs = kernelArgs
+        c.writableShares = shares
         c.timeout = timeout
         do { try c.validate() } catch { throw ValidationError(error.description) }
         return c

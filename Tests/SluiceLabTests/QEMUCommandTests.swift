@@ -93,6 +93,36 @@ private func values(_ args: [String], _ flag: String) -> [String] {
         #expect(devices.contains { $0.hasPrefix("nvme,serial=sluice0,subsys=subsys0,sriov_max_vfs=2,") && $0.hasSuffix(",bus=rp1") })
     }
 
+    @Test func extraHostBridgesComeAfterTheSharesAndOneBypassesTheIOMMU() {
+        let args = command({ $0.topology = .pxb; $0.writableShares = ["/var/tmp/out"] }).arguments
+        let lastVirtfs = args.lastIndex(of: "-virtfs")!
+        let firstPxb = args.firstIndex { $0.hasPrefix("pxb-pcie,") }!
+        #expect(firstPxb > lastVirtfs)
+        let devices = values(args, "-device")
+        #expect(devices.contains("pxb-pcie,id=pxb1,bus_nr=0x20,bus=pcie.0"))
+        #expect(devices.contains("pxb-pcie,id=pxb2,bus_nr=0x40,bus=pcie.0,bypass_iommu=on"))
+        #expect(devices.contains { $0.hasPrefix("pcie-root-port,") && $0.hasSuffix(",bus=pxb2") })
+        #expect(devices.filter { $0.hasPrefix("e1000e,") }.count == 3)
+        // Ids stay unique across the main plan and the extra bridges.
+        let ids = devices.compactMap { $0.split(separator: ",").first { $0.hasPrefix("id=") } }
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test func writableSharesAreMountedOverTheirOwnPath() {
+        let c = command({ $0.writableShares = ["/var/tmp/a", "/srv/b"] })
+        #expect(values(c.arguments, "-virtfs").dropFirst() == [
+            "local,path=/var/tmp/a,mount_tag=share0,security_model=none,multidevs=remap",
+            "local,path=/srv/b,mount_tag=share1,security_model=none,multidevs=remap",
+        ])
+        #expect(c.kernelCommandLine.contains("sluice.share=share0:/var/tmp/a"))
+        #expect(c.kernelCommandLine.contains("sluice.share=share1:/srv/b"))
+        var bad = LabConfig()
+        for dir in ["/tmp/x", "relative", "/var/tmp/a b", "/", "/a,b"] {
+            bad.writableShares = [dir]
+            #expect(throws: LabConfigError.self) { try bad.validate() }
+        }
+    }
+
     /// Every combination: each NIC has a hub of its own, and no network backend other than an
     /// in-process hub port appears anywhere.
     @Test(arguments: Topology.allCases)
