@@ -19,7 +19,7 @@ if [ "$MODE" = bench ]; then
   mkdir -p /var/tmp/sluice-bench && cc -O2 -Wall -o /var/tmp/sluice-bench/map1g "$TREE/Tests/SluiceVFIOTests/Lab/bench/map1g.c"
   SCRIPT=bench/run-in-guest.sh
 fi
-CMD="SLUICE_TREE=$TREE SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
+CMD="SLUICE_TREE=$TREE SLUICE_LAB_BENCH_MIB=${SLUICE_LAB_BENCH_MIB:-1024} SLUICE_LAB_BENCH_ROUNDS=${SLUICE_LAB_BENCH_ROUNDS:-6} SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
 # The kernel command line splits on spaces: pass the command through a file in /var/tmp instead.
 RUN=$(mktemp /var/tmp/sluice-lab-cmd.XXXXXX); chmod +x "$RUN"; echo "#!/bin/sh" > "$RUN"; echo "$CMD" >> "$RUN"
 trap 'rm -f "$RUN"' EXIT
