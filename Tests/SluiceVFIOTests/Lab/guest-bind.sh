@@ -21,6 +21,29 @@ check "the refusal names 1f.0 on lpc_ich" 'grep -q "0000:00:1f.0.*lpc_ich" /run/
 check "the refusal names 1f.3 on i801_smbus" 'grep -q "0000:00:1f.3.*i801_smbus" /run/out.txt'
 check "nothing moved" '[ "$(drv 0000:00:1f.2)" = ahci ]'
 
+# Failure injected at each real sysfs write of the --group bind: full rollback every time.
+SLUICE_LAB_ROLLBACK=1 "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter LabRollback 2>&1 | grep -E "LAB-INFO|✘|✔ Test run|passed|failed"
+RC=$?
+check "failure at every real write of a --group bind rolls all three back" '[ "$(drv 0000:00:1f.0) $(drv 0000:00:1f.2) $(drv 0000:00:1f.3)" = "lpc_ich ahci i801_smbus" ]'
+SLUICE_LAB_ROLLBACK=1 "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter LabRollback > /dev/null 2>&1; RC=$?
+check "and the rollback suite passes on a second run too" '[ $RC = 0 ]'
+
+# A crash mid-bind, reproduced: a journal and the first writes of a --group bind, then no more.
+mkdir -p $ST
+cat > $ST/journal.json <<JSON
+{"members":[{"address":"0000:00:1f.0","originalDriver":"lpc_ich","group":5,"persist":false},
+{"address":"0000:00:1f.2","originalDriver":"ahci","group":5,"persist":false},
+{"address":"0000:00:1f.3","originalDriver":"i801_smbus","group":5,"persist":false}]}
+JSON
+echo vfio-pci > /sys/bus/pci/devices/0000:00:1f.0/driver_override
+echo 0000:00:1f.0 > /sys/bus/pci/devices/0000:00:1f.0/driver/unbind
+echo 0000:00:1f.0 > /sys/bus/pci/drivers_probe
+echo vfio-pci > /sys/bus/pci/devices/0000:00:1f.2/driver_override
+"$S" status --state-dir $ST | tee /run/status.txt
+check "status reports the interrupted bind" 'grep -q "interrupted bind" /run/status.txt'
+"$S" restore --state-dir $ST
+check "the next run rolls the interrupted bind back" '[ "$(drv 0000:00:1f.0) $(drv 0000:00:1f.2) $(drv 0000:00:1f.3)" = "lpc_ich ahci i801_smbus" ] && [ "$(cat /sys/bus/pci/devices/0000:00:1f.2/driver_override)" = "(null)" ] && [ ! -e $ST/journal.json ]'
+
 "$S" bind 0000:00:1f.2 --group --state-dir $ST; RC=$?
 check "--group binds" '[ $RC = 0 ]'
 check "all three ICH9 functions on vfio-pci" '[ "$(drv 0000:00:1f.0)$(drv 0000:00:1f.2)$(drv 0000:00:1f.3)" = vfio-pcivfio-pcivfio-pci ]'

@@ -4,6 +4,7 @@
 # Usage: Tests/SluiceVFIOTests/Lab/run-lab.sh [device|bind]   (build first: swift build --build-tests)
 #   device: the library suite (LabDevice) on the e1000e, bound by hand through sysfs
 #   bind:   `sluice bind` for real: group refusal, --group, restore, --owner + RLIMIT_MEMLOCK, udev
+#   bench:  DMA-map 1 GiB through Sluice against the C baseline (Lab/bench/map1g.c), ratio
 set -euo pipefail
 TREE=$(cd "$(dirname "$0")/../../.." && pwd)
 LAB=${SLUICE_LAB_SCRIPTS:-/work/shared/lab}
@@ -14,7 +15,11 @@ MODE=${1:-device}
   ln -sf /var/tmp/sluice-udev/root/bin/udevadm /var/tmp/sluice-udev/systemd-udevd; }
 [ -s /var/tmp/lab-cache/initramfs-k61.cpio.gz ] || flock /var/tmp/sluice-qemu.lock "$LAB/build-initramfs.sh" k61
 SCRIPT=guest-run.sh; [ "$MODE" = bind ] && SCRIPT=guest-bind.sh
-CMD="SLUICE_TREE=$TREE SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
+if [ "$MODE" = bench ]; then
+  mkdir -p /var/tmp/sluice-bench && cc -O2 -Wall -o /var/tmp/sluice-bench/map1g "$TREE/Tests/SluiceVFIOTests/Lab/bench/map1g.c"
+  SCRIPT=bench/run-in-guest.sh
+fi
+CMD="SLUICE_TREE=$TREE SLUICE_LAB_BENCH_MIB=${SLUICE_LAB_BENCH_MIB:-1024} SLUICE_LAB_BENCH_ROUNDS=${SLUICE_LAB_BENCH_ROUNDS:-6} SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
 # The kernel command line splits on spaces: pass the command through a file in /var/tmp instead.
 RUN=$(mktemp /var/tmp/sluice-lab-cmd.XXXXXX); chmod +x "$RUN"; echo "#!/bin/sh" > "$RUN"; echo "$CMD" >> "$RUN"
 trap 'rm -f "$RUN"' EXIT
