@@ -22,6 +22,8 @@ public struct VCPU: ~Copyable {
     /// Until the first KVM_RUN returns, the synced copies in the run structure are not filled.
     private var hasRun = false
 
+    deinit { csluice_kvm_stop_release(run) }
+
     init(fd: consuming OwnedFD, id: UInt32, run mapping: MemoryMapping) throws(KVMError) {
         guard mapping.size >= MemoryLayout<kvm_run>.size else {
             throw .invalidArgument("vCPU mmap size \(mapping.size) is smaller than kvm_run")
@@ -90,6 +92,20 @@ public struct VCPU: ~Copyable {
     }
 
     // MARK: Running
+
+    /// Makes `signals` (e.g. SIGINT, SIGTERM, SIGALRM) stop this vCPU: KVM_RUN returns
+    /// `.interrupted` and `stopSignal` names the signal. For the process's one running vCPU; call it
+    /// from the thread that runs it (a signal landing elsewhere is forwarded there).
+    public func stopOnSignals(_ signals: [CInt]) throws(KVMError) {
+        let result = signals.withUnsafeBufferPointer { csluice_kvm_stop_on_signals(run, $0.baseAddress, CInt($0.count)) }
+        if result != 0 { throw .system(SystemError.current("sigaction for vCPU stop signals")) }
+    }
+
+    /// The stop signal received, if any (see `stopOnSignals`).
+    public var stopSignal: CInt? {
+        let s = csluice_kvm_stop_signal()
+        return s == 0 ? nil : s
+    }
 
     /// Asks a running KVM_RUN to return (from a signal handler or another thread) without racing.
     public var immediateExit: Bool {

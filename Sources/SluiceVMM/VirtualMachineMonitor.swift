@@ -36,6 +36,8 @@ public enum GuestStop: Equatable, Sendable, CustomStringConvertible {
     /// Reset requested through port 0xCF9.
     case reset
     case exitLimit(Int)
+    /// A stop signal (interrupt, termination, timeout alarm) ended the run.
+    case signal(CInt)
     case failed(String)
 
     public var description: String {
@@ -45,6 +47,7 @@ public enum GuestStop: Equatable, Sendable, CustomStringConvertible {
         case .shutdown: return "guest shut down (triple fault)"
         case .reset: return "guest requested a reset"
         case .exitLimit(let n): return "stopped after \(n) exits"
+        case .signal(let s): return "stopped by signal \(s)"
         case .failed(let why): return "guest failed: \(why)"
         }
     }
@@ -205,7 +208,13 @@ public final class VirtualMachineMonitor {
 
     // MARK: Running
 
-    private enum Step { case next, stop(GuestStop) }
+    private enum Step { case next, interrupted, stop(GuestStop) }
+
+    /// Makes `signals` end `run` with `.signal` instead of killing the process, so teardown
+    /// (device reset, DMA unmap) runs on Ctrl-C, termination and timeouts.
+    public func stopOnSignals(_ signals: [CInt]) throws(VMMError) {
+        try viaKVM { () throws(KVMError) in try vcpu.stopOnSignals(signals) }
+    }
 
     /// Runs the guest until it stops. `exitLimit` bounds runaway guests in tests.
     public func run(exitLimit: Int = .max) throws(VMMError) -> GuestStop {
@@ -224,6 +233,7 @@ public final class VirtualMachineMonitor {
             statistics.lastExitTime = now
             statistics.exits += 1
             if case .stop(let why) = step { return why }
+            if case .interrupted = step, let signal = vcpu.stopSignal { return .signal(signal) }
             if statistics.exits >= exitLimit { return .exitLimit(statistics.exits) }
         }
     }
@@ -248,7 +258,7 @@ public final class VirtualMachineMonitor {
             return .next
         case .halt: return .stop(.halted)
         case .shutdown: return .stop(.shutdown)
-        case .interrupted: return .next
+        case .interrupted: return .interrupted
         case .systemEvent(let type): return .stop(.failed("system event \(type)"))
         case .failedEntry(let reason): return .stop(.failed("VM entry failed, hardware reason 0x\(String(reason, radix: 16))"))
         case .internalError(let sub): return .stop(.failed("KVM internal error, suberror \(sub)"))

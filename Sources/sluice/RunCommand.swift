@@ -13,7 +13,8 @@ struct RunCommand: ParsableCommand {
             A flat binary runs in real mode (loaded at 0:7C00) or 64-bit long mode (loaded at 1 MiB, \
             identity-mapped); --elf loads an x86-64 ELF executable; --kernel boots a bzImage through the \
             Linux boot protocol. The guest stops by writing its exit code to port 0xF4, by HLT (without \
-            --irqchip), by a reset through port 0xCF9 or a triple fault. Exits with the guest's code.
+            --irqchip), by a reset through port 0xCF9 or a triple fault. Exits with the guest's code. \
+            Ctrl-C, SIGTERM and --timeout stop the guest and tear the VM down cleanly.
             """)
 
     @Option(name: .long, help: "Flat binary payload.") var payload: String?
@@ -24,6 +25,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "CPU mode for a flat payload: real or long.") var mode: ModeArgument = .real
     @Option(name: .long, help: "Guest RAM, e.g. 64M, 1G (page multiple).") var memory = "64M"
     @Flag(name: .long, help: "Create the in-kernel irqchip and PIT (always on for --kernel).") var irqchip = false
+    @Option(name: .long, help: "Stop the guest after this many seconds (exit status 124).") var timeout: UInt32?
     @Flag(name: .long, help: "Print timings and exit counts on stderr (used by Benchmarks/vmm).") var stats = false
 
     enum ModeArgument: String, ExpressibleByArgument, CaseIterable { case real, long }
@@ -58,7 +60,7 @@ struct RunCommand: ParsableCommand {
         }
         let linux = kernel != nil
         let config = VMMConfiguration(memorySize: Self.parseSize(memory)!, payload: payload, irqchip: irqchip || linux)
-        let (vmm, stop) = try Self.boot(config)
+        let (vmm, stop) = try Self.boot(config, timeout: timeout)
         if stats {
             let s = vmm.statistics
             let roundTrip = s.exits > 1 ? Double(s.lastExitTime - s.firstExitTime) / Double(s.exits - 1) : 0
@@ -74,16 +76,21 @@ struct RunCommand: ParsableCommand {
         switch stop {
         case .exitCode(let code): throw ExitCode(Int32(code))
         case .halted, .reset: Self.stderr("sluice: \(stop)\n")
+        case .signal(let signal):
+            Self.stderr("sluice: \(signal == SIGALRM ? "timed out" : stop.description)\n")
+            throw ExitCode(signal == SIGALRM ? 124 : 128 + signal)
         case .shutdown, .exitLimit, .failed:
             Self.stderr("sluice: \(stop)\n")
             throw ExitCode(125)
         }
     }
 
-    static func boot(_ config: VMMConfiguration) throws -> (VirtualMachineMonitor, GuestStop) {
+    static func boot(_ config: VMMConfiguration, timeout: UInt32?) throws -> (VirtualMachineMonitor, GuestStop) {
         let outcome = Result { () throws(VMMError) -> (VirtualMachineMonitor, GuestStop) in
             let vmm = try VirtualMachineMonitor(config)
             vmm.events.onViolation = { Self.stderr("sluice: guest: \($0)\n") }
+            try vmm.stopOnSignals([SIGINT, SIGTERM, SIGALRM])
+            if let timeout, timeout > 0 { alarm(timeout) }
             return (vmm, try vmm.run())
         }
         switch outcome {

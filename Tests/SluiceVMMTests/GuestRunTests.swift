@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import SluiceVMM
 
@@ -72,6 +75,15 @@ import Testing
         #expect(seen.contains(.unclaimedMMIO(address: 0xe010_0ffc, size: 4, isWrite: true)))
         #expect(seen.contains(.unclaimedPort(port: 0x5555, size: 1, isWrite: true)))
         #expect(seen.contains(.unclaimedMMIO(address: 0xd000_0000, size: 4, isWrite: false)))
+    }
+
+    @Test func aStopSignalEndsAGuestThatNeverExits() throws {
+        let vmm = try VirtualMachineMonitor(VMMConfiguration(memorySize: 1 << 20,
+            payload: .flat(try Fixtures.guest("real-spin.bin"), mode: .real), serialSink: CapturingSink()))
+        try vmm.stopOnSignals([SIGALRM])
+        var timer = itimerval(it_interval: timeval(), it_value: timeval(tv_sec: 0, tv_usec: 200_000))
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+        #expect(try vmm.run() == .signal(SIGALRM))
     }
 
     @Test func payloadsThatDoNotFitAreRefused() throws {

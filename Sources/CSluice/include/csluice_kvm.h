@@ -61,4 +61,12 @@ static const size_t CSLUICE_KVM_RUN_SYNC_REGS_OFFSET = offsetof(struct kvm_run, 
 static inline size_t csluice_kvm_irq_routing_size(unsigned n) {
     return sizeof(struct kvm_irq_routing) + (size_t)n * sizeof(struct kvm_irq_routing_entry);
 }
+
+/// Makes each of `signals` stop `run`'s vCPU: the handler records the signal and sets
+/// run->immediate_exit (one vCPU per process at a time). Returns -1 with errno on failure.
+int csluice_kvm_stop_on_signals(struct kvm_run *run, const int *signals, int count);
+/// Detaches the handler from `run` (before its mapping goes away).
+void csluice_kvm_stop_release(struct kvm_run *run);
+/// The last stop signal received since csluice_kvm_stop_on_signals, or 0.
+int csluice_kvm_stop_signal(void);
 #endif
