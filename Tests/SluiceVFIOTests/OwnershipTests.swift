@@ -40,3 +40,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/bindings/0000:01:00.0.json.tmp"))
     }
 }
+
+@Suite struct BackendSelection {
+    @Test func iommufdIsChosenOnlyWithDevIOMMUAndAVFIOCdev() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-root-\(UUID().uuidString)").path
+        let dev = "0000:01:00.0"
+        try FileManager.default.createDirectory(atPath: "\(root)/sys/bus/pci/devices/\(dev)/vfio-dev/vfio3", withIntermediateDirectories: true)
+        #expect(VFIO.cdevPath(for: dev, root: root) == nil, "no /dev/iommu: legacy")
+        try FileManager.default.createDirectory(atPath: "\(root)/dev", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(root)/dev/iommu", contents: nil))
+        #expect(VFIO.cdevPath(for: dev, root: root) == "\(root)/dev/vfio/devices/vfio3")
+        #expect(VFIO.cdevPath(for: "0000:02:00.0", root: root) == nil, "no vfio-dev entry: legacy")
+    }
+
+    @Test func groupNumberFromTheSysfsLink() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-root-\(UUID().uuidString)").path
+        let dir = "\(root)/sys/bus/pci/devices/0000:01:00.0"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        #expect(throws: VFIOError.self) { try VFIO.groupNumber(of: "0000:01:00.0", root: root) }
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/iommu_group", withDestinationPath: "../../../../kernel/iommu_groups/12")
+        #expect(try VFIO.groupNumber(of: "0000:01:00.0", root: root) == 12)
+    }
+}
