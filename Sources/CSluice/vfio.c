@@ -42,3 +42,30 @@ void csluice_mmio_write8(void *a, uint8_t v) { *(volatile uint8_t *)a = v; }
 void csluice_mmio_write16(void *a, uint16_t v) { *(volatile uint16_t *)a = v; }
 void csluice_mmio_write32(void *a, uint32_t v) { *(volatile uint32_t *)a = v; }
 void csluice_mmio_write64(void *a, uint64_t v) { *(volatile uint64_t *)a = v; }
+
+// Layouts checked against the 6.12 uapi (sizes and offsets measured by compiling
+// include/uapi/linux/iommufd.h from linux-source-6.12 6.12.117): a transcription slip fails the build.
+#include <stddef.h>
+_Static_assert(sizeof(struct csluice_iommu_destroy) == 8, "iommu_destroy");
+_Static_assert(sizeof(struct csluice_iommu_ioas_alloc) == 12, "iommu_ioas_alloc");
+_Static_assert(sizeof(struct csluice_iommu_iova_range) == 16, "iommu_iova_range");
+_Static_assert(sizeof(struct csluice_iommu_ioas_iova_ranges) == 32, "iommu_ioas_iova_ranges");
+_Static_assert(sizeof(struct csluice_iommu_ioas_map) == 40, "iommu_ioas_map");
+_Static_assert(sizeof(struct csluice_iommu_ioas_unmap) == 24, "iommu_ioas_unmap");
+_Static_assert(sizeof(struct csluice_iommu_hw_info_vtd) == 24, "iommu_hw_info_vtd");
+_Static_assert(sizeof(struct csluice_iommu_hw_info) == 40, "iommu_hw_info");
+_Static_assert(sizeof(struct csluice_vfio_device_bind_iommufd) == 16, "vfio_device_bind_iommufd");
+_Static_assert(sizeof(struct csluice_vfio_device_attach_iommufd_pt) == 12, "vfio_device_attach_iommufd_pt");
+_Static_assert(sizeof(struct csluice_vfio_device_detach_iommufd_pt) == 8, "vfio_device_detach_iommufd_pt");
+_Static_assert(offsetof(struct csluice_iommu_ioas_map, user_va) == 16, "iommu_ioas_map.user_va");
+_Static_assert(offsetof(struct csluice_iommu_ioas_map, iova) == 32, "iommu_ioas_map.iova");
+_Static_assert(offsetof(struct csluice_iommu_ioas_unmap, iova) == 8, "iommu_ioas_unmap.iova");
+_Static_assert(offsetof(struct csluice_iommu_ioas_unmap, length) == 16, "iommu_ioas_unmap.length");
+_Static_assert(offsetof(struct csluice_iommu_hw_info, data_uptr) == 16, "iommu_hw_info.data_uptr");
+_Static_assert(offsetof(struct csluice_iommu_hw_info, out_data_type) == 24, "iommu_hw_info.out_data_type");
+_Static_assert(offsetof(struct csluice_iommu_hw_info, out_max_pasid_log2) == 28, "iommu_hw_info.out_max_pasid_log2");
+_Static_assert(offsetof(struct csluice_iommu_hw_info, out_capabilities) == 32, "iommu_hw_info.out_capabilities");
+_Static_assert(offsetof(struct csluice_iommu_ioas_iova_ranges, allowed_iovas) == 16, "iommu_ioas_iova_ranges.allowed_iovas");
+_Static_assert(offsetof(struct csluice_iommu_ioas_iova_ranges, out_iova_alignment) == 24, "iommu_ioas_iova_ranges.out_iova_alignment");
+_Static_assert(0x3b85 == _IO(CSLUICE_IOMMUFD_TYPE, 0x85), "IOMMU_IOAS_MAP");
+_Static_assert(0x3b8a == _IO(CSLUICE_IOMMUFD_TYPE, 0x8a), "IOMMU_GET_HW_INFO");

@@ -133,6 +133,21 @@ import Testing
         #expect(BindPlanner(sysfs: sys, host: host).plan("0000:01:00.0", wholeGroup: false, force: true).allowed)
     }
 
+    @Test func bondMembersStackedNICsAndTheBootVGAAreHostCritical() {
+        let sys = SimulatedSysfs.lab(ichDriversLoaded: true)
+        sys.devices["0000:01:00.0"]?.netIfaces = ["eth0"]
+        let planner = BindPlanner(sysfs: sys, host: hostRoot())
+        #expect(planner.plan("0000:01:00.0", wholeGroup: false, force: false).allowed)
+        sys.netMaster["eth0"] = "bond0"
+        #expect(planner.plan("0000:01:00.0", wholeGroup: false, force: false).refusals.first?.message.contains("bond0") == true)
+        sys.netMaster = [:]
+        sys.netUppers["eth0"] = ["eth0.100"]
+        #expect(planner.plan("0000:01:00.0", wholeGroup: false, force: false).refusals.first?.message.contains("eth0.100") == true)
+        sys.netUppers = [:]
+        sys.devices["0000:01:00.0"]?.bootVGA = true
+        #expect(planner.plan("0000:01:00.0", wholeGroup: false, force: false).refusals.map(\.kind) == [.hostCritical])
+    }
+
     @Test func otherManagersAreNamed() {
         let sys = SimulatedSysfs.lab(ichDriversLoaded: true)
         let host = hostRoot(cmdline: "root=/dev/sda1 vfio-pci.ids=8086:10d3,10de:1b80\n", files: [

@@ -17,7 +17,11 @@ final class SimulatedSysfs: SysfsIO {
         var netIfaces: [String] = []
         var physfn: String? = nil
         var numVFs = 0
+        var bootVGA = false
     }
+    /// Network interface -> its master (bond/bridge) and upper devices, as under /sys/class/net.
+    var netMaster: [String: String] = [:]
+    var netUppers: [String: [String]] = [:]
     var devices: [String: Device]
     var loadedDrivers: Set<String> = ["vfio-pci", "e1000e", "ahci", "i801_smbus", "lpc_ich", "pcieport"]
     var failAt: Int?
@@ -32,6 +36,7 @@ final class SimulatedSysfs: SysfsIO {
 
     func read(_ path: String) -> String? {
         let c = parts(path)
+        if c.count == 5, c[4] == "boot_vga", let d = devices[c[3]] { return d.bootVGA ? "1" : "0" }
         guard c.count == 5, c[0] == "bus", c[2] == "devices", let d = devices[c[3]] else { return nil }
         switch c[4] {
         case "driver_override": return d.override ?? "(null)"
@@ -70,6 +75,7 @@ final class SimulatedSysfs: SysfsIO {
 
     func linkTarget(_ path: String) -> String? {
         let c = parts(path)
+        if c.count == 4, c[0] == "class", c[1] == "net", c[3] == "master" { return netMaster[c[2]] }
         guard c.count == 5, c[2] == "devices", let d = devices[c[3]] else { return nil }
         switch c[4] {
         case "driver": return d.driver
@@ -85,6 +91,7 @@ final class SimulatedSysfs: SysfsIO {
             return devices.filter { $0.value.group == g }.map(\.key).sorted()
         }
         if c.count == 5, c[2] == "devices", c[4] == "net" { return devices[c[3]]?.netIfaces ?? [] }
+        if c.count == 3, c[0] == "class", c[1] == "net" { return (netUppers[c[2]] ?? []).map { "upper_" + $0 } }
         return []
     }
 

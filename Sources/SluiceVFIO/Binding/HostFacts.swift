@@ -38,9 +38,21 @@ public struct HostFacts: Sendable {
     }
 
     /// Why the host needs this device, if it does (a minimal check until the audit's verdicts are
-    /// wired in): a network interface carrying a route, or a block device that is mounted.
+    /// wired in): the boot VGA device, a network interface that is enslaved to a bond or bridge,
+    /// has a VLAN or other upper device, or carries a route, or a block device that is mounted.
     public func hostCriticalReason(_ f: SysfsPCIFunction, sysfs: SysfsIO) -> String? {
+        if sysfs.read("bus/pci/devices/\(f.address)/boot_vga") == "1" {
+            return "it is the boot VGA device (the host console)"
+        }
         let ifaces = sysfs.list("bus/pci/devices/\(f.address)/net")
+        for i in ifaces {
+            if let master = sysfs.linkTarget("class/net/\(i)/master") {
+                return "network interface \(i) is a member of \(master) (bond or bridge)"
+            }
+            if let upper = sysfs.list("class/net/\(i)").first(where: { $0.hasPrefix("upper_") }) {
+                return "network interface \(i) has \(upper.dropFirst(6)) stacked on it (VLAN, bond or macvlan)"
+            }
+        }
         if !ifaces.isEmpty, let routes = file("/proc/net/route") {
             for line in routes.split(separator: "\n").dropFirst() {
                 if let i = line.split(separator: "\t").first, ifaces.contains(String(i)) {
