@@ -2,6 +2,13 @@ import SluicePCI
 
 /// Devices the host itself depends on, with the reason in words. Assigning one takes the host's
 /// network, disk or display away: the audit refuses them.
+extension HostSnapshot {
+    /// Devices the host depends on, by address, with the reasons: what `sluice bind` refuses.
+    public func hostCriticalDevices() -> [String: [String]] {
+        Dictionary(HostCritical.find(self).map { ($0.key.description, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
 enum HostCritical {
     static func find(_ s: HostSnapshot) -> [PCIAddress: [String]] {
         var result: [PCIAddress: [String]] = [:]

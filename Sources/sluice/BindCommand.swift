@@ -4,15 +4,17 @@ import Glibc
 import ArgumentParser
 import FoundationEssentials
 import SluiceVFIO
+import SluiceAudit
 
 /// Where binding reads and writes: overridable so tests and the lab can use other trees.
 struct BindingLocations: ParsableArguments {
     @Option(help: "State directory (binding records, journal, lock, sysfs write log).")
     var stateDir = "/var/lib/sluice"
-    @Option(help: ArgumentHelp("sysfs root.", visibility: .hidden))
-    var sysfsRoot = "/sys"
-    @Option(help: ArgumentHelp("Root for /proc, /etc and /dev lookups.", visibility: .hidden))
-    var hostRoot = ""
+    /// The same `--sysfs-root DIR` as every command: sys/, proc/, etc/ and dev/ are read under it.
+    @OptionGroup var root: SysfsRootOption
+
+    var sysfsRoot: String { root.path == "/" ? "/sys" : root.path + "/sys" }
+    var hostRoot: String { root.path == "/" ? "" : root.path }
 
     func open(lock: Bool) throws -> (Binder, StateStore, BindLock?) {
         let store = StateStore(directory: stateDir)
@@ -69,7 +71,9 @@ struct Bind: ParsableCommand {
             persist = true
         }
         let parsedOwner = try owner.map { try GroupOwner.parse($0) }
-        let planner = BindPlanner(sysfs: binder.sysfs, host: HostFacts(root: locations.hostRoot))
+        // What the host depends on comes from the audit's snapshot, the same facts `sluice audit` reports.
+        let critical = try? HostSnapshot.read(root: locations.root.path).hostCriticalDevices()
+        let planner = BindPlanner(sysfs: binder.sysfs, host: HostFacts(root: locations.hostRoot, hostCriticalDevices: critical))
         let plan = planner.plan(device, wholeGroup: group, force: force)
         if !json { printPlan(plan) }
         guard plan.allowed else {

@@ -2,7 +2,13 @@
 /// the host needs a device. Reads files under `root` ("" for the real host; a directory in tests).
 public struct HostFacts: Sendable {
     public var root: String
-    public init(root: String = "") { self.root = root }
+    /// What the IOMMU audit found the host depends on (address -> reasons). When set, it replaces
+    /// the minimal built-in check below: the CLI fills it from `sluice audit`'s host snapshot.
+    public var hostCriticalDevices: [String: [String]]?
+    public init(root: String = "", hostCriticalDevices: [String: [String]]? = nil) {
+        self.root = root
+        self.hostCriticalDevices = hostCriticalDevices
+    }
 
     func file(_ p: String) -> String? { try? readWholeFile(root + p) }
 
@@ -41,6 +47,9 @@ public struct HostFacts: Sendable {
     /// wired in): the boot VGA device, a network interface that is enslaved to a bond or bridge,
     /// has a VLAN or other upper device, or carries a route, or a block device that is mounted.
     public func hostCriticalReason(_ f: SysfsPCIFunction, sysfs: SysfsIO) -> String? {
+        if let audited = hostCriticalDevices {
+            return audited[f.address].map { $0.joined(separator: "; ") }
+        }
         if sysfs.read("bus/pci/devices/\(f.address)/boot_vga") == "1" {
             return "it is the boot VGA device (the host console)"
         }
