@@ -1,4 +1,5 @@
 import SluiceACPI
+import SluicePCI
 import SluiceVTd
 
 /// The platform-wide checks: is there an IOMMU, is it on, is interrupt remapping on, is anything
@@ -175,7 +176,7 @@ struct PlatformFacts {
     }
 }
 
-func hex64(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+func hex64(_ v: UInt64) -> String { "0x" + hex(v, width: 1) }
 
 func bytes(_ v: UInt64) -> String {
     for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)] as [(String, UInt64)] where v >= (1 << shift) {
@@ -187,8 +188,6 @@ func bytes(_ v: UInt64) -> String {
 
 extension DMARDeviceScope {
     var pathDescription: String {
-        "\(hex2(startBus)):" + path.map { "\(hex2($0.device)).\($0.function)" }.joined(separator: "/")
+        "\(hex(startBus, width: 2)):" + path.map { "\(hex($0.device, width: 2)).\($0.function)" }.joined(separator: "/")
     }
 }
-
-func hex2(_ v: UInt8) -> String { let s = String(v, radix: 16); return s.count == 1 ? "0" + s : s }

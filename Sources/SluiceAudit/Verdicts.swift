@@ -144,7 +144,7 @@ struct VerdictMaker {
 
         let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")
         return DeviceVerdict(address: d.address.description,
-                             description: description.isEmpty ? "[\(hex4(d.vendorID)):\(hex4(d.deviceID))]" : description,
+                             description: description.isEmpty ? "[\(hex(d.vendorID, width: 4)):\(hex(d.deviceID, width: 4))]" : description,
                              driver: d.driver, group: group?.id, verdict: verdict, reasons: reasons, remedy: remedy,
                              groupPeers: endpoints.map(\.description), hostCritical: critical[d.address] ?? [],
                              reset: reset, exposure: exposure)
@@ -154,5 +154,3 @@ struct VerdictMaker {
         switch v { case .assignable: 0; case .assignableWithGroup: 1; case .unsafe: 2; case .blocked: 3 }
     }
 }
-
-func hex4(_ v: UInt16) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: 4 - s.count) + s }
