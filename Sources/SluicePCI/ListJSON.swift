@@ -4,16 +4,27 @@ public enum ListJSON {
     public static let schema = "sluice.list/1"
 
     public static func render(_ result: PCIScanner.Result, devices: [PCIDevice], root: String, capabilities: Bool) -> String {
+        var text: [UInt8] = []
+        write(result, devices: devices, root: root, capabilities: capabilities) { text.append(contentsOf: $0) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Streams the document to `sink` in chunks (no multi-megabyte buffer for big trees).
+    public static func write(_ result: PCIScanner.Result, devices: [PCIDevice], root: String, capabilities: Bool,
+                             to sink: (UnsafeRawBufferPointer) -> Void) {
         var w = JSONWriter()
         w.beginObject()
         w.key("schema"); w.string(schema)
         w.key("sysfs_root"); w.string(root)
         w.key("devices"); w.beginArray()
-        for d in devices { device(&w, d, capabilities: capabilities) }
+        for d in devices {
+            device(&w, d, capabilities: capabilities)
+            if w.pending > 1 << 16 { w.drain(into: sink) }
+        }
         w.endArray()
         w.key("problems"); w.strings(result.problems)
         w.endObject()
-        return w.finish()
+        w.drain(into: sink)
     }
 
     static func device(_ w: inout JSONWriter, _ d: PCIDevice, capabilities: Bool) {
@@ -117,7 +128,13 @@ struct JSONWriter {
     mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
     mutating func optionalBool(_ v: Bool?) { if let v { bool(v) } else { null() } }
 
-    func finish() -> String { String(decoding: out, as: UTF8.self) }
+    var pending: Int { out.count }
+
+    /// Hands the bytes written so far to `sink` and starts over (keeping the capacity).
+    mutating func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
+        out.withUnsafeBytes { sink($0) }
+        out.removeAll(keepingCapacity: true)
+    }
 
     private mutating func separator() { if needsComma { out.append(UInt8(ascii: ",")) } }
 
