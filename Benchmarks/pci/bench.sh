@@ -30,14 +30,21 @@ measure() {
     local walls=() cpus=() tf
     tf=$(mktemp)
     for ((i = 0; i < RUNS; i++)); do
-        /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
-        read -r e u s < "$tf"
-        walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+        if command -v perf >/dev/null; then
+            # perf: microsecond wall time and CPU time (task-clock) of the command alone.
+            perf stat -e task-clock -o "$tf" "$@" >/dev/null 2>&1 || true
+            walls+=("$(awk '/seconds time elapsed/ { print $1 }' "$tf")")
+            cpus+=("$(awk '/task-clock/ { gsub(",", "", $1); print $1 / 1000 }' "$tf")")
+        else
+            /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+            read -r e u s < "$tf"
+            walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+        fi
     done
     rm -f "$tf"
     local mw mc
-    mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.0f", $1 * 1000 }')
-    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.0f", $1 * 1000 }')
+    mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
+    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
     echo "$mw $mc"
 }
 

@@ -66,7 +66,9 @@ public struct PCIScanner {
         }
         linkVirtualFunctions(&devices)
         if options.names {
-            let names = PCINames(idsPath: options.idsPath, vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+            let names = PCINames(idsPath: options.idsPath,
+                                 vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+                                 devices: Set(devices.map { UInt32($0.vendorID) << 16 | UInt32($0.deviceID) }),
                                  useHwdb: options.useHwdb)
             problems += names.problems
             for i in devices.indices { applyNames(&devices[i], names) }
