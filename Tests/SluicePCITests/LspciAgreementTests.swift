@@ -45,8 +45,19 @@ import Testing
             c.put16(0xb2, r16() & 0xc7ff); c.put32(0xb4, r32()); c.put32(0xb8, r32())
             c.extCap(0x100, id: 0x0d, next: 0x140)
             c.put16(0x104, r16() & 0x007f); c.put16(0x106, r16() & 0x007f)
-            c.extCap(0x140, id: 0x01, version: 2, next: 0)
+            c.extCap(0x140, id: 0x01, version: 2, next: 0x180)
             for o in stride(from: 0x144, to: 0x180, by: 4) { c.put32(o, r32()) }
+            // SR-IOV, ATS, PRI, PASID and DSN with random registers.
+            c.extCap(0x180, id: 0x10, next: 0x1c0)
+            for o in stride(from: 0x184, to: 0x1c0, by: 4) { c.put32(o, r32()) }
+            c.extCap(0x1c0, id: 0x0f, next: 0x1d0)
+            c.put32(0x1c4, r32())
+            c.extCap(0x1d0, id: 0x13, next: 0x1e0)
+            for o in stride(from: 0x1d4, to: 0x1e0, by: 4) { c.put32(o, r32()) }
+            c.extCap(0x1e0, id: 0x1b, next: 0x1f0)
+            c.put32(0x1e4, r32())
+            c.extCap(0x1f0, id: 0x03, next: 0)
+            c.put32(0x1f4, r32()); c.put32(0x1f8, r32())
             // BARs: random mixes of unused, 32/64-bit memory, I/O, programmed or not, assigned or not.
             c.put16(0x04, r16() & 0x0007)
             var lines: [String] = []
@@ -148,8 +159,15 @@ import Testing
         case (false, 0x10): family = "Express"
         case (false, 0x11): family = "MSI-X"
         case (true, 0x0d): family = "ACS"
+        case (true, 0x10): family = "SR-IOV"
+        case (true, 0x0f): family = "ATS"
+        case (true, 0x13): family = "PRI"
+        case (true, 0x1b): family = "PASID"
+        case (true, 0x03): family = "DSN"
         default: return
         }
+        // Lines lspci prints without a "Register:" prefix, searched as a whole.
+        let allText = ([cap.title] + cap.registers.map { $0.name + ": " + $0.text } + cap.plainLines).joined(separator: "\n")
         if family == "Express" { compareExpressHeader(decoded as! ExpressCapability, cap.title, at: at, tally: &t) }
         for f in decoded.fields {
             let text: String?
@@ -158,9 +176,15 @@ import Testing
             case ("MSI", "MSI"):
                 text = cap.title.replacingOccurrences(of: "MSI: ", with: "") + (cap.register("Address").map { "\nAddress: " + $0 } ?? "")
             case ("MSI-X", "MSI-X"): text = cap.title.replacingOccurrences(of: "MSI-X: ", with: "")
+            case ("SR-IOV", "VFs"), ("SR-IOV", "Page size"), ("PRI", "PRI"): text = allText
+            case ("DSN", _):
+                // Title: "Device Serial Number 12-34-56-78-9a-bc-de-f0"
+                text = cap.title.replacingOccurrences(of: "Device Serial Number ", with: "value ")
             default: text = cap.register(f.register)
             }
-            guard let text, let theirs = LspciDevice.Capability.value(of: f.name, in: text) else { t.notPrinted += 1; continue }
+            // lspci's label where it is shorter than Sluice's (same field, same value).
+            let label = ["VF stride": "stride", "VF Device ID": "Device ID"][f.name] ?? f.name
+            guard let text, let theirs = LspciDevice.Capability.value(of: label, in: text) else { t.notPrinted += 1; continue }
             t.fields += 1
             #expect(f.value == theirs, "\(at) \(f.register) \(f.name): sluice '\(f.value)' lspci '\(theirs)'")
         }
