@@ -35,6 +35,8 @@ public enum ListFormatter {
         if !d.virtualFunctions.isEmpty {
             out.append("\tVirtual functions: " + d.virtualFunctions.map(\.description).joined(separator: " "))
         }
+        if let r = d.resetMethods { out.append("\tReset methods: " + (r.isEmpty ? "none" : r.joined(separator: " "))) }
+        if let o = d.driverOverride { out.append("\tDriver override: " + o) }
         if !d.upstream.isEmpty { out.append("\tUpstream: " + d.upstream.map(\.description).joined(separator: " -> ")) }
         for bar in BaseAddressRegister.decode(d.config.config, header: d.config.header, resources: d.resources) {
             out.append("\t" + bar.lspciText)

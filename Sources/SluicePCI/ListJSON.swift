@@ -70,6 +70,11 @@ public enum ListJSON {
         w.key("sriov_total_vfs"); w.optionalInt(d.sriovTotalVFs)
         w.key("sriov_num_vfs"); w.optionalInt(d.sriovNumVFs)
         w.key("upstream"); w.strings(d.upstream.map(\.description))
+        w.key("reset_methods"); if let m = d.resetMethods { w.strings(m) } else { w.null() }
+        w.key("enabled"); w.optionalBool(d.isEnabled)
+        w.key("local_cpulist"); w.optionalString(d.localCPUList)
+        w.key("d3cold_allowed"); w.optionalBool(d.d3coldAllowed)
+        w.key("driver_override"); w.optionalString(d.driverOverride)
         w.key("sysfs_path"); w.string(d.sysfsPath)
         if capabilities {
             w.key("config_bytes"); w.int(d.config.config.count)

@@ -55,7 +55,7 @@ struct ListCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames)
+        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames, sysfsDetails: verbose)
         let scanner = PCIScanner(root: root.path, options: options)
         let result: PCIScanner.Result
         do {

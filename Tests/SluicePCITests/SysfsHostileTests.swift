@@ -121,6 +121,11 @@ import Testing
         #expect(vf.driver == "vfio-pci" && vf.iommuGroup == 8)
         #expect(r.device(PCIAddress("0000:01:00.0")!)?.virtualFunctions == [vf.address])
         #expect(r.devices.map(\.address.description).last == "10000:00:01.0")
+        let topo = PCITopology(r.devices)
+        #expect(topo.parent(of: vf.address)?.address == PCIAddress("0000:00:1c.0"))
+        #expect(Set(topo.descendants(of: PCIAddress("0000:00:1c.0")!).map(\.address.description)) == ["0000:01:00.0", "0000:01:10.0"])
+        #expect(topo.children(of: PCIAddress("0000:01:00.0")!).isEmpty)
+        #expect(topo.iommuGroup(of: vf.address).map(\.address) == [vf.address])
         let tree_ = ListFormatter.tree(r.devices)
         #expect(tree_.contains { $0.hasPrefix("└─ 0000:01:10.0") || $0.hasPrefix("├─ 0000:01:10.0") })
     }
