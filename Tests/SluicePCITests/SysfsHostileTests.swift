@@ -112,15 +112,21 @@ import Testing
                        physfn: "0000:01:00.0", parent: "0000:00:1c.0"))
         // An Intel VMD endpoint owning domain 10000.
         tree.add(.init(address: "0000:00:0e.0", config: ConfigBuilder(device: 0x467f, classCode: 0x010400).bytes))
+        // The VMD domain's root port hangs below the VMD endpoint, as Linux shows it.
         tree.add(.init(address: "10000:00:01.0", config: ConfigBuilder(classCode: 0x060400, headerType: 1).bytes,
-                       parent: nil))
+                       parent: "0000:00:0e.0/pci10000:00", host: "pci0000:00"))
+        tree.add(.init(address: "10000:01:00.0", config: ConfigBuilder(vendor: 0x144d, device: 0xa808, classCode: 0x010802).bytes,
+                       parent: "0000:00:0e.0/pci10000:00/10000:00:01.0", host: "pci0000:00"))
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         let vf = try #require(r.device(PCIAddress("0000:01:10.0")!))
         #expect(vf.upstream == [PCIAddress("0000:00:1c.0")!])
         #expect(vf.physicalFunction == PCIAddress("0000:01:00.0"))
         #expect(vf.driver == "vfio-pci" && vf.iommuGroup == 8)
         #expect(r.device(PCIAddress("0000:01:00.0")!)?.virtualFunctions == [vf.address])
-        #expect(r.devices.map(\.address.description).last == "10000:00:01.0")
+        #expect(r.devices.map(\.address.description).suffix(2) == ["10000:00:01.0", "10000:01:00.0"])
+        let nvme = try #require(r.device(PCIAddress("10000:01:00.0")!))
+        #expect(nvme.upstream.map(\.description) == ["0000:00:0e.0", "10000:00:01.0"])
+        #expect(nvme.sysfsPath == "pci0000:00/0000:00:0e.0/pci10000:00/10000:00:01.0/10000:01:00.0")
         let topo = PCITopology(r.devices)
         #expect(topo.parent(of: vf.address)?.address == PCIAddress("0000:00:1c.0"))
         #expect(Set(topo.descendants(of: PCIAddress("0000:00:1c.0")!).map(\.address.description)) == ["0000:01:00.0", "0000:01:10.0"])
