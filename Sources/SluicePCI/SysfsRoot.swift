@@ -16,7 +16,7 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missing(let p): "\(p): missing"
-        case .escapesRoot(let p): "\(p): refused, resolves outside the sysfs root"
+        case .escapesRoot(let p): "\(p): refused, resolves outside the sysfs root (or the device directory it is read from)"
         case .notRegularFile(let p, let kind): "\(p): refused, is a \(kind), not a regular file"
         case .tooLarge(let p, let limit): "\(p): refused, larger than \(limit) bytes"
         case .system(let e): e.description
