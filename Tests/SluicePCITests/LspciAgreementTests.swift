@@ -125,6 +125,12 @@ import Testing
             check("revision", d.revision == 0 ? nil : hex(d.revision, width: 2), l.revision)
             check("prog-if", d.progIf != 0 || d.progIfName != nil ? hex(d.progIf, width: 2) + (d.progIfName.map { " [" + $0 + "]" } ?? "") : nil, l.progIf)
             check("driver", d.driver, l.driver)
+            check("IOMMU group", d.iommuGroup.map(String.init), l.iommuGroup)
+            check("NUMA node", d.numaNode.flatMap { $0 >= 0 ? String($0) : nil }, l.numaNode)
+            if case .bridge(let b)? = d.config.header?.layout {
+                check("bus numbers", "primary=\(hex(b.primaryBus, width: 2)), secondary=\(hex(b.secondaryBus, width: 2)), "
+                      + "subordinate=\(hex(b.subordinateBus, width: 2)), sec-latency=\(b.secondaryLatency)", l.busNumbers)
+            }
             if d.config.header?.headerType == 0 {
                 let sub: String? = if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID, sv != 0, sv != 0xffff {
                     ListFormatter.nameAndIDs(vendorName: d.subsystemVendorName, deviceName: d.subsystemName, sv, sd)
