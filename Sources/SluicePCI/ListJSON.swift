@@ -53,6 +53,8 @@ public enum ListJSON {
         w.key("irq"); w.optionalInt(d.irq)
         w.key("header_type"); w.optionalInt(d.config.header?.headerType)
         w.key("multifunction"); w.optionalBool(d.config.header?.isMultiFunction)
+        w.key("command"); w.optionalInt(d.config.header?.command)
+        w.key("status"); w.optionalInt(d.config.header?.status)
         w.key("resources"); w.beginArray()
         for r in d.resources {
             w.beginObject()

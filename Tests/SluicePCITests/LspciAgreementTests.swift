@@ -127,6 +127,10 @@ import Testing
             check("driver", d.driver, l.driver)
             check("IOMMU group", d.iommuGroup.map(String.init), l.iommuGroup)
             check("NUMA node", d.numaNode.flatMap { $0 >= 0 ? String($0) : nil }, l.numaNode)
+            for f in d.config.header?.fields ?? [] {
+                let text = f.register == "Control" ? l.control : l.status
+                check(f.register + " " + f.name, f.value, text.flatMap { LspciDevice.Capability.value(of: f.name, in: $0) })
+            }
             if case .bridge(let b)? = d.config.header?.layout {
                 check("bus numbers", "primary=\(hex(b.primaryBus, width: 2)), secondary=\(hex(b.secondaryBus, width: 2)), "
                       + "subordinate=\(hex(b.subordinateBus, width: 2)), sec-latency=\(b.secondaryLatency)", l.busNumbers)
