@@ -23,18 +23,29 @@ if [[ ! -f $TREE/.complete ]]; then
     touch "$TREE/.complete"
 fi
 
-# Median wall time in milliseconds of RUNS runs (output discarded, stderr too: lspci warns
-# about libkmod on hosts without modules).
-median_ms() {
-    local times=()
+# Median wall time and median CPU time (user + sys) in milliseconds of RUNS runs, output
+# discarded (stderr too: lspci warns about libkmod on hosts without modules). CPU time is the
+# steadier figure on a shared, loaded machine; wall time is what a user waits.
+measure() {
+    local walls=() cpus=() tf
+    tf=$(mktemp)
     for ((i = 0; i < RUNS; i++)); do
-        local t0 t1
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(date +%s%N)
-        times+=($(((t1 - t0) / 1000)))
+        if command -v perf >/dev/null; then
+            # perf: microsecond wall time and CPU time (task-clock) of the command alone.
+            perf stat -e task-clock -o "$tf" "$@" >/dev/null 2>&1 || true
+            walls+=("$(awk '/seconds time elapsed/ { print $1 }' "$tf")")
+            cpus+=("$(awk '/task-clock/ { gsub(",", "", $1); print $1 / 1000 }' "$tf")")
+        else
+            /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+            read -r e u s < "$tf"
+            walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+        fi
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 / 1000 }'
+    rm -f "$tf"
+    local mw mc
+    mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
+    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
+    echo "$mw $mc"
 }
 
 row() {  # label, sluice command..., --, lspci command...
@@ -42,15 +53,18 @@ row() {  # label, sluice command..., --, lspci command...
     local s=() l=()
     while [[ $1 != -- ]]; do s+=("$1"); shift; done; shift
     l=("$@")
-    # Interleave so both see the same load.
-    local sm lm
-    sm=$(median_ms "${s[@]}"); lm=$(median_ms "${l[@]}")
-    printf '%-36s %10s %10s %7s\n' "$label" "$sm" "$lm" "$(awk -v a="$sm" -v b="$lm" 'BEGIN { printf "%.2f", a / b }')"
+    local sw sc lw lc
+    read -r sw sc < <(measure "${s[@]}")
+    read -r lw lc < <(measure "${l[@]}")
+    printf '%-30s %8s %8s %6s   %8s %8s %6s\n' "$label" "$sw" "$lw" \
+        "$(awk -v a="$sw" -v b="$lw" 'BEGIN { printf "%.2f", a / b }')" "$sc" "$lc" \
+        "$(awk -v a="$sc" -v b="$lc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 }
 
 echo "templates: $(cat $TREE/.templates 2>/dev/null)"
 echo "runs per command: $RUNS; lspci $(lspci --version | awk '{print $3}'); devices: live $(ls /sys/bus/pci/devices | wc -l), tree $(ls $TREE/sys/bus/pci/devices | wc -l)"
-printf '%-36s %10s %10s %7s\n' "comparison" "sluice ms" "lspci ms" "ratio"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+printf '%-30s %8s %8s %6s   %8s %8s %6s\n' "comparison" "wall sl" "wall ls" "ratio" "cpu sl" "cpu ls" "ratio"
 row "live: list --json vs -nnk" "$SLUICE" list --json -- lspci -nnk
 row "live: list -v vs -vvv" "$SLUICE" list -v -- lspci -vvv
 row "tree: list --json vs -nnk" "$SLUICE" list --json --sysfs-root $TREE -- lspci -nnk -A linux-sysfs -O sysfs.path=$TREE/sys/bus/pci

@@ -71,6 +71,22 @@ public struct ConfigHeader: Sendable, Equatable {
         }
     }
 
+    /// Command register: memory decoding and bus mastering (DMA) on or off.
+    public var memorySpaceEnabled: Bool { bit(command, 1) }
+    public var busMasterEnabled: Bool { bit(command, 2) }
+    public var interruptDisabled: Bool { bit(command, 10) }
+
+    /// Command and status registers, named as lspci -vv prints them.
+    public var fields: [CapabilityField] {
+        let c = ["I/O", "Mem", "BusMaster", "SpecCycle", "MemWINV", "VGASnoop", "ParErr", "Stepping", "SERR", "FastB2B", "DisINTx"]
+        var f = c.enumerated().map { CapabilityField.flag("Control", $1, bit(command, $0)) }
+        let st: [(String, Int)] = [("Cap", 4), ("66MHz", 5), ("UDF", 6), ("FastB2B", 7), ("ParErr", 8), (">TAbort", 11),
+                                   ("<TAbort", 12), ("<MAbort", 13), (">SERR", 14), ("<PERR", 15), ("INTx", 3)]
+        f += st.map { CapabilityField.flag("Status", $0.0, bit(status, $0.1)) }
+        f.append(CapabilityField("Status", "DEVSEL", ["fast", "medium", "slow", "??"][Int(bits(status, 9, 2))]))
+        return f
+    }
+
     /// Offset of the first capability pointer register, by header layout.
     var capabilityPointerOffset: Int { headerType == 2 ? 0x14 : 0x34 }
 }

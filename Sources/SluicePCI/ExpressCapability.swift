@@ -36,6 +36,10 @@ public struct ExpressCapability: DecodedCapability, Equatable {
     public let linkStatus: UInt16?
     public let deviceCapabilities2: UInt32?
     public let deviceControl2: UInt16?
+    /// Slot registers, present when the port implements a slot (hot-plug lives here).
+    public let slotCapabilities: UInt32?
+    public let slotControl: UInt16?
+    public let slotStatus: UInt16?
 
     public init?(_ c: ConfigSpace, at o: Int) {
         guard let flags = c.u16(o + 2), let devCap = c.u32(o + 4), let devCtl = c.u16(o + 8),
@@ -50,6 +54,10 @@ public struct ExpressCapability: DecodedCapability, Equatable {
         linkCapabilities = hasLink ? c.u32(o + 0xc) : nil
         linkControl = hasLink ? c.u16(o + 0x10) : nil
         linkStatus = hasLink ? c.u16(o + 0x12) : nil
+        let slot = slotImplemented && (portType == .rootPort || portType == .downstreamPort)
+        slotCapabilities = slot ? c.u32(o + 0x14) : nil
+        slotControl = slot ? c.u16(o + 0x18) : nil
+        slotStatus = slot ? c.u16(o + 0x1a) : nil
         deviceCapabilities2 = version >= 2 ? c.u32(o + 0x24) : nil
         deviceControl2 = version >= 2 ? c.u16(o + 0x28) : nil
     }
@@ -60,6 +68,10 @@ public struct ExpressCapability: DecodedCapability, Equatable {
     public var isEndpoint: Bool {
         portType == .endpoint || portType == .legacyEndpoint || portType == .rootComplexIntegratedEndpoint
     }
+    /// SltCap: hot-plug capable and surprise-removal capable (a device that can vanish).
+    public var isHotPlugCapable: Bool { slotCapabilities.map { bit($0, 6) } ?? false }
+    public var isSurpriseRemovalCapable: Bool { slotCapabilities.map { bit($0, 5) } ?? false }
+
     /// DevCap2 bit 5 / DevCtl2 bit 5: ARI forwarding (ports), which lets ACS see 256 functions.
     public var ariForwardingSupported: Bool { deviceCapabilities2.map { bit($0, 5) } ?? false }
     public var ariForwardingEnabled: Bool { deviceControl2.map { bit($0, 5) } ?? false }
@@ -121,6 +133,26 @@ public struct ExpressCapability: DecodedCapability, Equatable {
                   .flag("LnkSta", "TrErr", bit(ls, 10)), .flag("LnkSta", "Train", bit(ls, 11)),
                   .flag("LnkSta", "SlotClk", bit(ls, 12)), .flag("LnkSta", "DLActive", bit(ls, 13)),
                   .flag("LnkSta", "BWMgmt", bit(ls, 14)), .flag("LnkSta", "ABWMgmt", bit(ls, 15))]
+        }
+        if let sc = slotCapabilities {
+            f += [.flag("SltCap", "AttnBtn", bit(sc, 0)), .flag("SltCap", "PwrCtrl", bit(sc, 1)),
+                  .flag("SltCap", "MRL", bit(sc, 2)), .flag("SltCap", "AttnInd", bit(sc, 3)),
+                  .flag("SltCap", "PwrInd", bit(sc, 4)), .flag("SltCap", "HotPlug", bit(sc, 6)),
+                  .flag("SltCap", "Surprise", bit(sc, 5)), CapabilityField("SltCap", "Slot #", String(sc >> 19)),
+                  .flag("SltCap", "Interlock", bit(sc, 17)), .flag("SltCap", "NoCompl", bit(sc, 18))]
+        }
+        if let sc = slotControl {
+            f += [.flag("SltCtl", "AttnBtn", bit(sc, 0)), .flag("SltCtl", "PwrFlt", bit(sc, 1)),
+                  .flag("SltCtl", "MRL", bit(sc, 2)), .flag("SltCtl", "PresDet", bit(sc, 3)),
+                  .flag("SltCtl", "CmdCplt", bit(sc, 4)), .flag("SltCtl", "HPIrq", bit(sc, 5)),
+                  .flag("SltCtl", "LinkChg", bit(sc, 12)), .flag("SltCtl", "Power", bit(sc, 10)),
+                  .flag("SltCtl", "Interlock", bit(sc, 11))]
+        }
+        if let ss = slotStatus {
+            f += [.flag("SltSta", "AttnBtn", bit(ss, 0)), .flag("SltSta", "PowerFlt", bit(ss, 1)),
+                  .flag("SltSta", "MRL", bit(ss, 5)), .flag("SltSta", "CmdCplt", bit(ss, 4)),
+                  .flag("SltSta", "PresDet", bit(ss, 6)), .flag("SltSta", "Interlock", bit(ss, 7)),
+                  .flag("SltSta", "LinkState", bit(ss, 8))]
         }
         if let d2 = deviceCapabilities2 { f.append(.flag("DevCap2", "ARIFwd", bit(d2, 5))) }
         if let c2 = deviceControl2 { f.append(.flag("DevCtl2", "ARIFwd", bit(c2, 5))) }

@@ -54,14 +54,14 @@ public struct SRIOVCapability: DecodedCapability, Equatable {
     public var fields: [CapabilityField] {
         [.flag("IOVCtl", "Enable", vfEnabled), .flag("IOVCtl", "MSE", vfMemorySpaceEnabled),
          .flag("IOVCtl", "ARIHierarchy", ariCapableHierarchy),
-         CapabilityField("IOVSta", "Initial VFs", String(initialVFs)),
-         CapabilityField("IOVSta", "Total VFs", String(totalVFs)),
-         CapabilityField("IOVSta", "Number of VFs", String(numVFs)),
-         CapabilityField("IOVSta", "VF offset", String(firstVFOffset)),
-         CapabilityField("IOVSta", "stride", String(vfStride)),
-         CapabilityField("IOVSta", "Device ID", hex(vfDeviceID, width: 4)),
-         CapabilityField("Page size", "Supported", hex(supportedPageSizes, width: 8)),
-         CapabilityField("Page size", "System", hex(systemPageSize, width: 8))]
+         CapabilityField("VFs", "Initial VFs", String(initialVFs)),
+         CapabilityField("VFs", "Total VFs", String(totalVFs)),
+         CapabilityField("VFs", "Number of VFs", String(numVFs)),
+         CapabilityField("VFs", "VF offset", String(firstVFOffset)),
+         CapabilityField("VFs", "VF stride", String(vfStride)),
+         CapabilityField("VFs", "VF Device ID", hex(vfDeviceID, width: 4)),
+         CapabilityField("Page size", "Supported Page Size", hex(supportedPageSizes, width: 8)),
+         CapabilityField("Page size", "System Page Size", hex(systemPageSize, width: 8))]
     }
 }
 
@@ -124,8 +124,8 @@ public struct PRICapability: DecodedCapability, Equatable {
 
     public var fields: [CapabilityField] {
         [.flag("PRICtl", "Enable", enabled),
-         CapabilityField("Page Request Capacity", "raw", hex(outstandingCapacity, width: 8)),
-         CapabilityField("Page Request Allocation", "raw", hex(outstandingAllocation, width: 8))]
+         CapabilityField("PRI", "Page Request Capacity", hex(outstandingCapacity, width: 8)),
+         CapabilityField("PRI", "Page Request Allocation", hex(outstandingAllocation, width: 8))]
     }
 }
 
@@ -142,7 +142,7 @@ public struct PASIDCapability: DecodedCapability, Equatable {
     }
 
     public var fields: [CapabilityField] {
-        [CapabilityField("PASIDCap", "Width", String(width)), .flag("PASIDCap", "Exec", executeSupported),
+        [CapabilityField("PASIDCap", "Max PASID Width", hex(width, width: 2)), .flag("PASIDCap", "Exec", executeSupported),
          .flag("PASIDCap", "Priv", privilegedSupported), .flag("PASIDCtl", "Enable", enabled)]
     }
 }

@@ -48,9 +48,11 @@ public final class PCINames {
     private var hwdbCache: [String: String?] = [:]
     public let problems: [String]
 
-    public init(idsPath: String = PCIIDsFile.defaultPath, vendors: Set<UInt16>, useHwdb: Bool = true) {
+    /// `devices`: vendor << 16 | device of every function to name (their subsystem names
+    /// are looked up under these devices).
+    public init(idsPath: String = PCIIDsFile.defaultPath, vendors: Set<UInt16>, devices: Set<UInt32>? = nil, useHwdb: Bool = true) {
         var problems: [String] = []
-        do { ids = try PCIIDsFile(path: idsPath, vendors: vendors) } catch {
+        do { ids = try PCIIDsFile(path: idsPath, vendors: vendors, devices: devices) } catch {
             ids = nil
             problems.append("names unavailable: \(error)")
         }

@@ -35,37 +35,50 @@ public enum ListFormatter {
         if !d.virtualFunctions.isEmpty {
             out.append("\tVirtual functions: " + d.virtualFunctions.map(\.description).joined(separator: " "))
         }
+        if let r = d.resetMethods { out.append("\tReset methods: " + (r.isEmpty ? "none" : r.joined(separator: " "))) }
+        if let o = d.driverOverride { out.append("\tDriver override: " + o) }
         if !d.upstream.isEmpty { out.append("\tUpstream: " + d.upstream.map(\.description).joined(separator: " -> ")) }
         for bar in BaseAddressRegister.decode(d.config.config, header: d.config.header, resources: d.resources) {
             out.append("\t" + bar.lspciText)
         }
         for r in d.resources where r.index >= 6 {
-            let what = r.index == 6 ? "Expansion ROM" : d.isBridge ? "Bridge window \(r.index - 7)" : "VF BAR \(r.index - 7)"
+            // Lines 7-12 are SR-IOV VF BARs (kernels with CONFIG_PCI_IOV); a bridge's windows
+            // follow them (13-16), or follow the ROM directly (7-10) without IOV support.
+            let what = r.index == 6 ? "Expansion ROM"
+                : d.isBridge ? "Bridge window \(r.index >= 13 ? r.index - 13 : r.index - 7)" : "VF BAR \(r.index - 7)"
             var t = "\t\(what): " + (r.kind == .io ? "I/O ports" : "Memory") + " at " + hex(r.start, width: 8)
             if r.kind == .memory {
                 t += " (" + (r.is64Bit ? "64-bit" : "32-bit") + ", " + (r.prefetchable ? "prefetchable" : "non-prefetchable") + ")"
             }
             out.append(t + " [size=" + sizeText(r.size) + "]")
         }
+        if let header = d.config.header { out += registerLines(header.fields, indent: "\t") }
         for item in d.config.items {
             let e = item.entry
             let where_ = e.isExtended ? "[" + hex(e.offset, width: 3) + " v\(e.version)]" : "[" + hex(e.offset, width: 2) + "]"
             out.append("\tCapabilities: " + where_ + " " + e.name)
             guard let decoded = item.decoded else { continue }
-            var register = "", text = ""
-            for f in decoded.fields {
-                if f.register != register {
-                    if !register.isEmpty { out.append("\t\t" + register + ": " + text) }
-                    register = f.register; text = ""
-                } else { text += " " }
-                text += f.value == "+" || f.value == "-" ? f.name + f.value : f.name + "=" + f.value
-            }
-            if !register.isEmpty { out.append("\t\t" + register + ": " + text) }
+            out += registerLines(decoded.fields, indent: "\t\t")
         }
         if d.config.capabilities?.unreadable == true { out.append("\tCapabilities: <not readable: config space is the 64-byte header only>") }
         if let drv = d.driver { out.append("\tKernel driver in use: " + drv) }
         if let m = d.modalias { out.append("\tModalias: " + m) }
         for p in d.problems { out.append("\tProblem: " + p) }
+        return out
+    }
+
+    /// One line per register: `DevCap: MaxPayload=256 bytes ... FLReset+`.
+    static func registerLines(_ fields: [CapabilityField], indent: String) -> [String] {
+        var out: [String] = []
+        var register = "", text = ""
+        for f in fields {
+            if f.register != register {
+                if !register.isEmpty { out.append(indent + register + ": " + text) }
+                register = f.register; text = ""
+            } else { text += " " }
+            text += f.value == "+" || f.value == "-" ? f.name + f.value : f.name + "=" + f.value
+        }
+        if !register.isEmpty { out.append(indent + register + ": " + text) }
         return out
     }
 

@@ -4,16 +4,27 @@ public enum ListJSON {
     public static let schema = "sluice.list/1"
 
     public static func render(_ result: PCIScanner.Result, devices: [PCIDevice], root: String, capabilities: Bool) -> String {
+        var text: [UInt8] = []
+        write(result, devices: devices, root: root, capabilities: capabilities) { text.append(contentsOf: $0) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Streams the document to `sink` in chunks (no multi-megabyte buffer for big trees).
+    public static func write(_ result: PCIScanner.Result, devices: [PCIDevice], root: String, capabilities: Bool,
+                             to sink: (UnsafeRawBufferPointer) -> Void) {
         var w = JSONWriter()
         w.beginObject()
         w.key("schema"); w.string(schema)
         w.key("sysfs_root"); w.string(root)
         w.key("devices"); w.beginArray()
-        for d in devices { device(&w, d, capabilities: capabilities) }
+        for d in devices {
+            device(&w, d, capabilities: capabilities)
+            if w.pending > 1 << 16 { w.drain(into: sink) }
+        }
         w.endArray()
         w.key("problems"); w.strings(result.problems)
         w.endObject()
-        return w.finish()
+        w.drain(into: sink)
     }
 
     static func device(_ w: inout JSONWriter, _ d: PCIDevice, capabilities: Bool) {
@@ -42,6 +53,8 @@ public enum ListJSON {
         w.key("irq"); w.optionalInt(d.irq)
         w.key("header_type"); w.optionalInt(d.config.header?.headerType)
         w.key("multifunction"); w.optionalBool(d.config.header?.isMultiFunction)
+        w.key("command"); w.optionalInt(d.config.header?.command)
+        w.key("status"); w.optionalInt(d.config.header?.status)
         w.key("resources"); w.beginArray()
         for r in d.resources {
             w.beginObject()
@@ -59,6 +72,11 @@ public enum ListJSON {
         w.key("sriov_total_vfs"); w.optionalInt(d.sriovTotalVFs)
         w.key("sriov_num_vfs"); w.optionalInt(d.sriovNumVFs)
         w.key("upstream"); w.strings(d.upstream.map(\.description))
+        w.key("reset_methods"); if let m = d.resetMethods { w.strings(m) } else { w.null() }
+        w.key("enabled"); w.optionalBool(d.isEnabled)
+        w.key("local_cpulist"); w.optionalString(d.localCPUList)
+        w.key("d3cold_allowed"); w.optionalBool(d.d3coldAllowed)
+        w.key("driver_override"); w.optionalString(d.driverOverride)
         w.key("sysfs_path"); w.string(d.sysfsPath)
         if capabilities {
             w.key("config_bytes"); w.int(d.config.config.count)
@@ -117,7 +135,13 @@ struct JSONWriter {
     mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
     mutating func optionalBool(_ v: Bool?) { if let v { bool(v) } else { null() } }
 
-    func finish() -> String { String(decoding: out, as: UTF8.self) }
+    var pending: Int { out.count }
+
+    /// Hands the bytes written so far to `sink` and starts over (keeping the capacity).
+    mutating func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
+        out.withUnsafeBytes { sink($0) }
+        out.removeAll(keepingCapacity: true)
+    }
 
     private mutating func separator() { if needsComma { out.append(UInt8(ascii: ",")) } }
 

@@ -43,7 +43,21 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     public var devfn: UInt8 { device << 3 | function }
 
     public var description: String {
-        hex(domain, width: 4) + ":" + hex(bus, width: 2) + ":" + hex(device, width: 2) + "." + hex(function, width: 1)
+        // Built in one buffer: this runs several times per device in every listing.
+        let domainDigits = max(4, (32 - domain.leadingZeroBitCount + 3) / 4)
+        return String(unsafeUninitializedCapacity: domainDigits + 8) { buf in
+            var i = 0
+            for shift in stride(from: (domainDigits - 1) * 4, through: 0, by: -4) {
+                buf[i] = hexDigit(UInt8(truncatingIfNeeded: domain >> UInt32(shift)) & 0xf); i += 1
+            }
+            buf[i] = UInt8(ascii: ":")
+            buf[i + 1] = hexDigit(bus >> 4); buf[i + 2] = hexDigit(bus & 0xf)
+            buf[i + 3] = UInt8(ascii: ":")
+            buf[i + 4] = hexDigit(device >> 4); buf[i + 5] = hexDigit(device & 0xf)
+            buf[i + 6] = UInt8(ascii: ".")
+            buf[i + 7] = hexDigit(function)
+            return i + 8
+        }
     }
 
     /// lspci's short form: the domain is left out when it is 0 and `alwaysDomain` is false.
@@ -77,8 +91,23 @@ func parseHex(_ text: some StringProtocol, maxDigits: Int) -> UInt64? {
     }
 }
 
+@inline(__always) func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+}
+
 /// Lower-case, zero-padded hexadecimal without Foundation's String(format:).
 public func hex(_ value: some BinaryInteger, width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    guard value >= 0, value.bitWidth <= 64 || value >> 64 == 0 else {
+        let digits = String(value, radix: 16)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+    let v = UInt64(value)
+    let digits = max(width, max(1, (64 - v.leadingZeroBitCount + 3) / 4))
+    return String(unsafeUninitializedCapacity: digits) { buf in
+        for i in 0..<digits {
+            let shift = UInt64((digits - 1 - i) * 4)
+            buf[i] = shift < 64 ? hexDigit(UInt8(truncatingIfNeeded: v >> shift) & 0xf) : UInt8(ascii: "0")
+        }
+        return digits
+    }
 }

@@ -33,6 +33,15 @@ public struct PCIDevice: Sendable {
     public var sriovTotalVFs: Int?
     public var sriovNumVFs: Int?
 
+    /// Details read with `Options.sysfsDetails` (`sluice list -v`), nil otherwise or if absent:
+    /// the resets the kernel can do (`reset_method`, e.g. ["flr", "bus"]), whether the device is
+    /// enabled, its CPU affinity, D3cold permission and a pending `driver_override`.
+    public var resetMethods: [String]?
+    public var isEnabled: Bool?
+    public var localCPUList: String?
+    public var d3coldAllowed: Bool?
+    public var driverOverride: String?
+
     /// Bridges from the root complex down to this function's parent (nearest last),
     /// across domains (a VMD endpoint appears in the chain of the devices behind it).
     public var upstream: [PCIAddress] = []

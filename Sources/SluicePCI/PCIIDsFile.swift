@@ -15,9 +15,13 @@ public struct PCIIDsFile: Sendable {
     private(set) var classes: [UInt8: String] = [:]
     private(set) var subclasses: [UInt16: String] = [:]
     private(set) var progIfs: [UInt32: String] = [:]
+    private let wantedDevices: Set<UInt32>?
 
-    /// Loads the entries of `wanted` vendors (nil: every vendor) and all classes.
-    public init(path: String = PCIIDsFile.defaultPath, vendors wanted: Set<UInt16>?) throws(SystemError) {
+    /// Loads the entries of `wanted` vendors (nil: every vendor) and all classes; with
+    /// `devices` (vendor << 16 | device), only those devices and their subsystems are kept
+    /// (Intel alone has thousands of entries nobody asked about).
+    public init(path: String = PCIIDsFile.defaultPath, vendors wanted: Set<UInt16>?, devices: Set<UInt32>? = nil) throws(SystemError) {
+        self.wantedDevices = devices
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError.current("open \(path)") }
         defer { close(fd) }
@@ -33,12 +37,14 @@ public struct PCIIDsFile: Sendable {
     }
 
     /// Parses pci.ids text (exposed for tests and fuzzing).
-    public init(text: [UInt8], vendors wanted: Set<UInt16>?) {
+    public init(text: [UInt8], vendors wanted: Set<UInt16>?, devices: Set<UInt32>? = nil) {
+        wantedDevices = devices
         text.withUnsafeBufferPointer { parse($0, wanted: wanted) }
     }
 
     private mutating func parse(_ buf: UnsafeBufferPointer<UInt8>, wanted: Set<UInt16>?) {
         enum Context { case skip, vendor(UInt16), device(UInt16, UInt16), cls(UInt8), subclass(UInt8, UInt8) }
+        let wantedDevices = self.wantedDevices
         var context = Context.skip
         var start = 0
         let end = buf.count
@@ -73,7 +79,12 @@ public struct PCIIDsFile: Sendable {
                 case .vendor(let v), .device(let v, _):
                     if let (id, name) = entry(body[...], digits: 4) {
                         let d = UInt16(id)
-                        insert(&devices, UInt32(v) << 16 | UInt32(d), name); context = .device(v, d)
+                        let key = UInt32(v) << 16 | UInt32(d)
+                        if wantedDevices?.contains(key) ?? true {
+                            insert(&devices, key, name); context = .device(v, d)
+                        } else {
+                            context = .vendor(v)  // its subsystem lines are skipped below
+                        }
                     }
                 case .cls(let c), .subclass(let c, _):
                     if let (id, name) = entry(body[...], digits: 2) {

@@ -7,9 +7,13 @@ public struct PCIScanner {
         /// Consult udev's hwdb (through libpci) for ids pci.ids lacks, as lspci does.
         public var useHwdb: Bool
         public var names: Bool
+        /// Also read reset_method, enable, local_cpulist, d3cold_allowed, driver_override.
+        public var sysfsDetails: Bool
 
-        public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true) {
+        public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true,
+                    sysfsDetails: Bool = false) {
             self.fullConfig = fullConfig; self.idsPath = idsPath; self.useHwdb = useHwdb; self.names = names
+            self.sysfsDetails = sysfsDetails
         }
     }
 
@@ -27,7 +31,8 @@ public struct PCIScanner {
     /// Every attribute and link a scan may look at (listed once per device in a capture).
     static let attributes = ["config", "vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
                              "resource", "irq", "numa_node", "modalias", "driver", "iommu_group", "physfn",
-                             "sriov_totalvfs", "sriov_numvfs"]
+                             "sriov_totalvfs", "sriov_numvfs", "reset_method", "enable", "local_cpulist", "d3cold_allowed",
+                             "driver_override"]
 
     public let rootPath: String
     public let options: Options
@@ -66,7 +71,9 @@ public struct PCIScanner {
         }
         linkVirtualFunctions(&devices)
         if options.names {
-            let names = PCINames(idsPath: options.idsPath, vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+            let names = PCINames(idsPath: options.idsPath,
+                                 vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+                                 devices: Set(devices.map { UInt32($0.vendorID) << 16 | UInt32($0.deviceID) }),
                                  useHwdb: options.useHwdb)
             problems += names.problems
             for i in devices.indices { applyNames(&devices[i], names) }
@@ -193,6 +200,13 @@ public struct PCIScanner {
             d.upstream = parts.dropLast().compactMap { $0.count >= 12 ? PCIAddress(String($0)) : nil }
         } else {
             problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
+        }
+        if options.sysfsDetails {
+            d.resetMethods = text("reset_method").map { $0.split(separator: " ").map(String.init) }
+            d.isEnabled = decimal("enable").map { $0 != 0 }
+            d.localCPUList = text("local_cpulist")
+            d.d3coldAllowed = decimal("d3cold_allowed").map { $0 != 0 }
+            d.driverOverride = text("driver_override").flatMap { $0 == "(null)" || $0.isEmpty ? nil : $0 }
         }
         // The kernel's modalias is a pure function of these ids (pci-sysfs.c modalias_show):
         // computed, not read, which saves three syscalls per device.

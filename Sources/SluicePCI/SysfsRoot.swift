@@ -16,7 +16,7 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missing(let p): "\(p): missing"
-        case .escapesRoot(let p): "\(p): refused, resolves outside the sysfs root"
+        case .escapesRoot(let p): "\(p): refused, resolves outside the sysfs root (or the device directory it is read from)"
         case .notRegularFile(let p, let kind): "\(p): refused, is a \(kind), not a regular file"
         case .tooLarge(let p, let limit): "\(p): refused, larger than \(limit) bytes"
         case .system(let e): e.description
@@ -143,7 +143,7 @@ public struct SysfsDirectory: ~Copyable {
     public var isLive: Bool { !verifyFileType }
 
     /// Reads a one-line text attribute without its trailing newline.
-    public func readText(_ relative: String, limit: Int = 1024) throws(SysfsError) -> String {
+    public func readText(_ relative: String, limit: Int = 4096) throws(SysfsError) -> String {
         var bytes = try read(relative, limit: limit)
         while let last = bytes.last, last == 0x0a || last == 0x20 || last == 0 { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)

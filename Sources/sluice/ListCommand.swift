@@ -55,7 +55,7 @@ struct ListCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames)
+        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames, sysfsDetails: verbose)
         let scanner = PCIScanner(root: root.path, options: options)
         let result: PCIScanner.Result
         do {
@@ -70,7 +70,8 @@ struct ListCommand: ParsableCommand {
         }
         var out = ""
         if json {
-            out = ListJSON.render(result, devices: devices, root: root.path, capabilities: verbose) + "\n"
+            ListJSON.write(result, devices: devices, root: root.path, capabilities: verbose) { writeStdout($0) }
+            out = "\n"
         } else if tree {
             for l in ListFormatter.tree(devices) { out += l; out += "\n" }
         } else {
@@ -81,6 +82,7 @@ struct ListCommand: ParsableCommand {
                 } else {
                     out += ListFormatter.line(d); out += "\n"
                 }
+                if out.utf8.count > 1 << 16 { writeStdout(out); out.removeAll(keepingCapacity: true) }
             }
         }
         writeStdout(out)
@@ -97,13 +99,15 @@ struct ListCommand: ParsableCommand {
 
 private func writeStdout(_ s: String) {
     var s = s
-    s.withUTF8 { buf in
-        var offset = 0
-        while offset < buf.count {
-            let n = write(1, buf.baseAddress! + offset, buf.count - offset)
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            offset += n
-        }
+    s.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+}
+
+private func writeStdout(_ buf: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < buf.count {
+        let n = write(1, buf.baseAddress! + offset, buf.count - offset)
+        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+        offset += n
     }
 }
 

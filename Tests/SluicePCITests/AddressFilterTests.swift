@@ -15,6 +15,19 @@ import Testing
         #expect(PCIAddress("0000:00:1f.3")!.lspciDescription(alwaysDomain: false) == "00:1f.3")
     }
 
+    @Test func hexFormatting() {
+        #expect(hex(0, width: 4) == "0000" && hex(0xabc, width: 2) == "abc" && hex(UInt8(7), width: 1) == "7")
+        #expect(hex(UInt64.max, width: 1) == "ffffffffffffffff" && hex(UInt64.max, width: 20) == "0000ffffffffffffffff")
+        #expect(hex(-1, width: 2) == "-1")
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<1000 {
+            let v = rng.next() >> (rng.next() % 64), w = Int(rng.next() % 20)
+            let digits = String(v, radix: 16)
+            #expect(hex(v, width: w) == String(repeating: "0", count: max(0, w - digits.count)) + digits)
+        }
+        #expect(PCIAddress(domain: 0x7fff_ffff, bus: 0xff, device: 0x1f, function: 7)?.description == "7fffffff:ff:1f.7")
+    }
+
     @Test func filterErrors() throws {
         #expect(throws: FilterError.self) { try SlotFilter(parsing: "0:20.0") }
         #expect(throws: FilterError.self) { try SlotFilter(parsing: "0:0.8") }

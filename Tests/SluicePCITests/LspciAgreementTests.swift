@@ -45,8 +45,19 @@ import Testing
             c.put16(0xb2, r16() & 0xc7ff); c.put32(0xb4, r32()); c.put32(0xb8, r32())
             c.extCap(0x100, id: 0x0d, next: 0x140)
             c.put16(0x104, r16() & 0x007f); c.put16(0x106, r16() & 0x007f)
-            c.extCap(0x140, id: 0x01, version: 2, next: 0)
+            c.extCap(0x140, id: 0x01, version: 2, next: 0x180)
             for o in stride(from: 0x144, to: 0x180, by: 4) { c.put32(o, r32()) }
+            // SR-IOV, ATS, PRI, PASID and DSN with random registers.
+            c.extCap(0x180, id: 0x10, next: 0x1c0)
+            for o in stride(from: 0x184, to: 0x1c0, by: 4) { c.put32(o, r32()) }
+            c.extCap(0x1c0, id: 0x0f, next: 0x1d0)
+            c.put32(0x1c4, r32())
+            c.extCap(0x1d0, id: 0x13, next: 0x1e0)
+            for o in stride(from: 0x1d4, to: 0x1e0, by: 4) { c.put32(o, r32()) }
+            c.extCap(0x1e0, id: 0x1b, next: 0x1f0)
+            c.put32(0x1e4, r32())
+            c.extCap(0x1f0, id: 0x03, next: 0)
+            c.put32(0x1f4, r32()); c.put32(0x1f8, r32())
             // BARs: random mixes of unused, 32/64-bit memory, I/O, programmed or not, assigned or not.
             c.put16(0x04, r16() & 0x0007)
             var lines: [String] = []
@@ -114,6 +125,16 @@ import Testing
             check("revision", d.revision == 0 ? nil : hex(d.revision, width: 2), l.revision)
             check("prog-if", d.progIf != 0 || d.progIfName != nil ? hex(d.progIf, width: 2) + (d.progIfName.map { " [" + $0 + "]" } ?? "") : nil, l.progIf)
             check("driver", d.driver, l.driver)
+            check("IOMMU group", d.iommuGroup.map(String.init), l.iommuGroup)
+            check("NUMA node", d.numaNode.flatMap { $0 >= 0 ? String($0) : nil }, l.numaNode)
+            for f in d.config.header?.fields ?? [] {
+                let text = f.register == "Control" ? l.control : l.status
+                check(f.register + " " + f.name, f.value, text.flatMap { LspciDevice.Capability.value(of: f.name, in: $0) })
+            }
+            if case .bridge(let b)? = d.config.header?.layout {
+                check("bus numbers", "primary=\(hex(b.primaryBus, width: 2)), secondary=\(hex(b.secondaryBus, width: 2)), "
+                      + "subordinate=\(hex(b.subordinateBus, width: 2)), sec-latency=\(b.secondaryLatency)", l.busNumbers)
+            }
             if d.config.header?.headerType == 0 {
                 let sub: String? = if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID, sv != 0, sv != 0xffff {
                     ListFormatter.nameAndIDs(vendorName: d.subsystemVendorName, deviceName: d.subsystemName, sv, sd)
@@ -148,8 +169,15 @@ import Testing
         case (false, 0x10): family = "Express"
         case (false, 0x11): family = "MSI-X"
         case (true, 0x0d): family = "ACS"
+        case (true, 0x10): family = "SR-IOV"
+        case (true, 0x0f): family = "ATS"
+        case (true, 0x13): family = "PRI"
+        case (true, 0x1b): family = "PASID"
+        case (true, 0x03): family = "DSN"
         default: return
         }
+        // Lines lspci prints without a "Register:" prefix, searched as a whole.
+        let allText = ([cap.title] + cap.registers.map { $0.name + ": " + $0.text } + cap.plainLines).joined(separator: "\n")
         if family == "Express" { compareExpressHeader(decoded as! ExpressCapability, cap.title, at: at, tally: &t) }
         for f in decoded.fields {
             let text: String?
@@ -158,9 +186,15 @@ import Testing
             case ("MSI", "MSI"):
                 text = cap.title.replacingOccurrences(of: "MSI: ", with: "") + (cap.register("Address").map { "\nAddress: " + $0 } ?? "")
             case ("MSI-X", "MSI-X"): text = cap.title.replacingOccurrences(of: "MSI-X: ", with: "")
+            case ("SR-IOV", "VFs"), ("SR-IOV", "Page size"), ("PRI", "PRI"): text = allText
+            case ("DSN", _):
+                // Title: "Device Serial Number 12-34-56-78-9a-bc-de-f0"
+                text = cap.title.replacingOccurrences(of: "Device Serial Number ", with: "value ")
             default: text = cap.register(f.register)
             }
-            guard let text, let theirs = LspciDevice.Capability.value(of: f.name, in: text) else { t.notPrinted += 1; continue }
+            // lspci's label where it is shorter than Sluice's (same field, same value).
+            let label = ["VF stride": "stride", "VF Device ID": "Device ID"][f.name] ?? f.name
+            guard let text, let theirs = LspciDevice.Capability.value(of: label, in: text) else { t.notPrinted += 1; continue }
             t.fields += 1
             #expect(f.value == theirs, "\(at) \(f.register) \(f.name): sluice '\(f.value)' lspci '\(theirs)'")
         }

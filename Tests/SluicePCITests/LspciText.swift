@@ -19,6 +19,12 @@ struct LspciDevice {
     var capabilitiesDenied = false
     /// `Region N: ...` lines without the leading tab.
     var regions: [String] = []
+    var iommuGroup: String?
+    var numaNode: String?
+    /// `primary=00, secondary=01, subordinate=01, sec-latency=0` of a bridge.
+    var busNumbers: String?
+    var control: String?
+    var status: String?
     var capabilities: [Capability] = []
 
     /// Splits lspci output into devices keyed by their full address.
@@ -58,6 +64,11 @@ struct LspciDevice {
                 else if body.hasPrefix("Kernel driver in use: ") { current!.driver = String(body.dropFirst(22)) }
                 else if body.hasPrefix("Capabilities: ") { addCapability(&current!, String(body.dropFirst(14))) }
                 else if body.hasPrefix("Region ") { current!.regions.append(body) }
+                else if body.hasPrefix("IOMMU group: ") { current!.iommuGroup = String(body.dropFirst(13)) }
+                else if body.hasPrefix("NUMA node: ") { current!.numaNode = String(body.dropFirst(11)) }
+                else if body.hasPrefix("Bus: ") { current!.busNumbers = String(body.dropFirst(5)) }
+                else if body.hasPrefix("Control: ") { current!.control = String(body.dropFirst(9)) }
+                else if body.hasPrefix("Status: ") { current!.status = String(body.dropFirst(8)) }
             }
         }
         flush()

@@ -70,6 +70,13 @@ import Testing
             #expect(part.device(v, d) == full.device(v, d))
         }
         #expect(part.device(0x1002, 0x67df) == nil)
+
+        // With a device list, only those devices and their subsystems are kept, unchanged.
+        let few = try PCIIDsFile(vendors: [0x8086], devices: [0x8086_10d3])
+        #expect(few.allDeviceKeys.count == 1 && few.device(0x8086, 0x10d3) == full.device(0x8086, 0x10d3))
+        let subs = full.allSubsystemKeys.filter { $0.0 == 0x8086 && $0.1 == 0x10d3 }
+        #expect(!subs.isEmpty && few.allSubsystemKeys.count == subs.count)
+        for (v, d, sv, sd) in subs { #expect(few.subsystem(v, d, sv, sd) == full.subsystem(v, d, sv, sd)) }
     }
 
     /// pci.ids text that is not well formed: no trap, the good entries kept.

@@ -11,17 +11,17 @@ import Testing
         let tree = TreeBuilder("escape")
         defer { tree.remove() }
         let good = tree.add(.init(address: "0000:00:01.0", config: plainConfig()))
-        let bad = tree.add(.init(address: "0000:00:02.0", config: plainConfig(), omit: ["config", "vendor"]))
+        let bad = tree.add(.init(address: "0000:00:02.0", config: plainConfig(), omit: ["config", "class"]))
         // Absolute target, and a relative one climbing above the root.
         try FileManager.default.createSymbolicLink(atPath: bad + "/config", withDestinationPath: "/etc/shadow")
-        try FileManager.default.createSymbolicLink(atPath: bad + "/vendor", withDestinationPath: "../../../../../../../../../../etc/hostname")
+        try FileManager.default.createSymbolicLink(atPath: bad + "/class", withDestinationPath: "../../../../../../../../../../etc/hostname")
         // A device link that leaves the tree entirely.
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/0000:00:03.0", withDestinationPath: "/sys/devices")
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         #expect(r.devices.map(\.address.description) == ["0000:00:01.0", "0000:00:02.0"])
         let d2 = r.devices[1]
-        #expect(d2.problems.contains { $0.hasSuffix("/config: refused, resolves outside the sysfs root") })
-        #expect(d2.problems.contains { $0.hasSuffix("/vendor: refused, resolves outside the sysfs root") })
+        #expect(d2.problems.contains { $0.hasSuffix("/config: refused, resolves outside the sysfs root (or the device directory it is read from)") })
+        #expect(d2.problems.contains { $0.hasSuffix("/class: refused, resolves outside the sysfs root (or the device directory it is read from)") })
         #expect(r.problems.contains { $0.hasPrefix("0000:00:03.0:") && $0.contains("outside the sysfs root") })
         _ = good
     }
@@ -41,6 +41,21 @@ import Testing
         #expect(d.problems.contains { $0.contains("/resource: refused") })
         #expect(d.problems.contains { $0.hasSuffix("/irq: refused, is a character device, not a regular file") })
         #expect(d.vendorID == 0x8086)  // the rest of the device is kept
+    }
+
+    @Test func symlinkLoopsEndWithAnError() throws {
+        let tree = TreeBuilder("loop")
+        defer { tree.remove() }
+        let dir = tree.add(.init(address: "0000:00:01.0", config: plainConfig(), omit: ["config", "class"]))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/config", withDestinationPath: "config")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/class", withDestinationPath: "../0000:00:01.0/class")
+        // A device link that points at itself.
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/0000:00:02.0", withDestinationPath: "0000:00:02.0")
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let d = try #require(r.devices.first)
+        #expect(d.problems.contains { $0.contains("/config") && $0.contains("symbolic links") })
+        #expect(d.problems.contains { $0.contains("/class: refused, resolves outside") })
+        #expect(r.problems.contains { $0.hasPrefix("0000:00:02.0:") })
     }
 
     @Test func hugeFilesAreRefused() throws {
@@ -112,15 +127,26 @@ import Testing
                        physfn: "0000:01:00.0", parent: "0000:00:1c.0"))
         // An Intel VMD endpoint owning domain 10000.
         tree.add(.init(address: "0000:00:0e.0", config: ConfigBuilder(device: 0x467f, classCode: 0x010400).bytes))
+        // The VMD domain's root port hangs below the VMD endpoint, as Linux shows it.
         tree.add(.init(address: "10000:00:01.0", config: ConfigBuilder(classCode: 0x060400, headerType: 1).bytes,
-                       parent: nil))
+                       parent: "0000:00:0e.0/pci10000:00", host: "pci0000:00"))
+        tree.add(.init(address: "10000:01:00.0", config: ConfigBuilder(vendor: 0x144d, device: 0xa808, classCode: 0x010802).bytes,
+                       parent: "0000:00:0e.0/pci10000:00/10000:00:01.0", host: "pci0000:00"))
         let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
         let vf = try #require(r.device(PCIAddress("0000:01:10.0")!))
         #expect(vf.upstream == [PCIAddress("0000:00:1c.0")!])
         #expect(vf.physicalFunction == PCIAddress("0000:01:00.0"))
         #expect(vf.driver == "vfio-pci" && vf.iommuGroup == 8)
         #expect(r.device(PCIAddress("0000:01:00.0")!)?.virtualFunctions == [vf.address])
-        #expect(r.devices.map(\.address.description).last == "10000:00:01.0")
+        #expect(r.devices.map(\.address.description).suffix(2) == ["10000:00:01.0", "10000:01:00.0"])
+        let nvme = try #require(r.device(PCIAddress("10000:01:00.0")!))
+        #expect(nvme.upstream.map(\.description) == ["0000:00:0e.0", "10000:00:01.0"])
+        #expect(nvme.sysfsPath == "pci0000:00/0000:00:0e.0/pci10000:00/10000:00:01.0/10000:01:00.0")
+        let topo = PCITopology(r.devices)
+        #expect(topo.parent(of: vf.address)?.address == PCIAddress("0000:00:1c.0"))
+        #expect(Set(topo.descendants(of: PCIAddress("0000:00:1c.0")!).map(\.address.description)) == ["0000:01:00.0", "0000:01:10.0"])
+        #expect(topo.children(of: PCIAddress("0000:01:00.0")!).isEmpty)
+        #expect(topo.iommuGroup(of: vf.address).map(\.address) == [vf.address])
         let tree_ = ListFormatter.tree(r.devices)
         #expect(tree_.contains { $0.hasPrefix("└─ 0000:01:10.0") || $0.hasPrefix("├─ 0000:01:10.0") })
     }

@@ -61,6 +61,8 @@ struct TreeBuilder {
         var iommuGroup: Int? = nil
         var physfn: String? = nil
         var parent: String? = nil
+        /// Host bridge directory under sys/devices; default `pci<domain>:<bus>` of the address.
+        var host: String? = nil
         var extra: [String: String] = [:]
         var omit: Set<String> = []
     }
@@ -68,7 +70,7 @@ struct TreeBuilder {
     @discardableResult
     func add(_ f: Function) -> String {
         let fm = FileManager.default
-        let host = "pci" + f.address.prefix(7)
+        let host = f.host ?? "pci" + f.address.prefix(7)
         let rel = f.parent.map { "devices/\(host)/\($0)/\(f.address)" } ?? "devices/\(host)/\(f.address)"
         let dir = root + "/sys/" + rel
         try! fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
