@@ -26,6 +26,13 @@ public struct LabSession {
     /// Fetches and builds what the guest needs; returns the boot files.
     public func prepare() throws(LabError) -> GuestBootFiles {
         let cache = try LabCache(root: cacheRoot, progress: progress)
+        // Two sessions preparing the same kernel at once would race on the unpack and the build.
+        let lock = open("\(cacheRoot)/.prepare.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        defer { if lock >= 0 { close(lock) } }
+        if lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) != 0 {
+            progress("waiting for another sluice lab preparing \(cacheRoot)")
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        }
         try cache.ensureHostTools()
         let kernel = try cache.prepareKernel(config.kernel)
         let initramfs = try cache.initramfs(for: kernel)

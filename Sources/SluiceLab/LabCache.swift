@@ -28,7 +28,8 @@ public final class LabCache: @unchecked Sendable {
 
     /// Drivers the guest loads at boot: 9p for the host root, the lab's device models, VFIO, KVM.
     /// kvm_intel is left out: under TCG's `-cpu max` only SVM is offered.
-    static let guestModules = ["virtio_pci", "9pnet_virtio", "9p", "virtio_net", "e1000e", "e1000", "8139too",
+    /// e1000e before virtio_net, so the e1000e is eth0 as in the reference lab.
+    static let guestModules = ["virtio_pci", "9pnet_virtio", "9p", "e1000e", "virtio_net", "e1000", "8139too",
                                "nvme", "vfio", "vfio_iommu_type1", "vfio-pci", "kvm_amd"]
 
     /// $SLUICE_LAB_CACHE, else /var/cache/sluice/lab. The guest sees the cache through the host

@@ -148,7 +148,15 @@ public struct LabRunner {
             open.removeAll { closed.contains($0.fd) }
         }
         if let rest = splitter.finish() { consoleLines([rest]) }
-        let status = qemu.terminate(grace: end == nil ? 10 : 2)
+        // Pipes at EOF mean QEMU is exiting: give it time before signalling; otherwise stop it now.
+        var status: ExitStatus?
+        if end == nil {
+            for _ in 0..<500 {
+                if let s = try? qemu.poll() { status = s; break }
+                usleep(20_000)
+            }
+        }
+        if status == nil { status = qemu.terminate(grace: 2) }
         console.closeRead(); out.closeRead(); err.closeRead()
         if end == nil {
             if let exitCode { end = .exited(exitCode) }
