@@ -115,6 +115,10 @@ extension VirtualMachineMonitor: InterruptRouter, GuestSlotInstaller {
 
     public var assignedFunctions: [AssignedFunction] { passthrough.functions.map(\.function) }
 
+    /// What an assigned device may reach by DMA: exactly guest RAM, at IOVA = guest-physical.
+    /// The VFIO/VT-d side compares this with the IOMMU's actual mappings for the domain.
+    public var dmaDomain: [GuestRange] { memory.layout.regions.map(\.guest) }
+
     // MARK: InterruptRouter
 
     public func allocateGSIs(_ count: Int) throws -> UInt32 {

@@ -199,6 +199,16 @@ extension VCPU {
         #expect(table.entries.count == 24 + 16 + 1)
     }
 
+    @Test func splitIrqchipLeavesTheIOAPICToUserspace() throws {
+        let kvm = try KVM()
+        guard kvm.has(.splitIRQChip) else { return }
+        let vm = try kvm.createVM()
+        try vm.createIRQChip(.split(ioapicPins: 24))
+        // Only one irqchip per VM: the full in-kernel one is now refused.
+        #expect(throws: KVMError.self) { try vm.createIRQChip(.inKernel) }
+        _ = try vm.createVCPU(id: 0)
+    }
+
     @Test func vfioPseudoDeviceRejectsANonGroupFD() throws {
         let kvm = try KVM()
         let vm = try kvm.createVM()

@@ -25,7 +25,8 @@ final class RecordingDMA: DMAMapper {
             memorySize: 16 << 20, payload: .flat(try Fixtures.guest("long-passthrough.bin"), mode: .long),
             irqchip: true, reservedRanges: dma.reservedIOVARanges, serialSink: sink))
         try vmm.assign(device, dma: dma, slot: 1)
-        #expect(dma.mapped == vmm.memory.layout.regions.map(\.guest))    // all guest RAM, IOVA = GPA
+        #expect(dma.mapped == vmm.dmaDomain)                              // all guest RAM, IOVA = GPA
+        #expect(vmm.dmaDomain == [GuestRange(start: 0, size: 16 << 20)])
         #expect(try vmm.run(exitLimit: 10_000) == .exitCode(5))
         #expect(sink.text == "10d38086\n80080783\n")
         #expect(device.resets == 1)

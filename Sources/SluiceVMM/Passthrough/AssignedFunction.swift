@@ -14,7 +14,7 @@ public final class AssignedFunction: PCIFunction, BARPlacementDelegate {
     public let config: VirtualConfigSpace
     private let mmio: IOBus
     private unowned let slots: GuestSlotInstaller
-    private let events: GuestEventLog
+    let events: GuestEventLog
     private var installed: [Int: (slots: [UInt32], trapBases: [UInt64])] = [:]
 
     public init(device: AssignedDevice, config: VirtualConfigSpace, mmio: IOBus, slots: GuestSlotInstaller,
@@ -113,7 +113,8 @@ final class BARTrapWindow: BusDevice {
     func write(offset: UInt64, size: Int, value: UInt64) {
         switch target(offset) {
         case .table(let o): function.config.msix!.writeTable(offset: o, size: size, value: value)
-        case .pba: break  // read-only
+        case .pba(let o):  // read-only: the guest cannot fake pending interrupts
+            function.events.record(.deviceRegisterWrite(device: function.device.name, offset: function.config.msix!.pbaOffset + o, value: value))
         case .device(let o): try? function.device.writeRegion(bar, offset: o, size: size, value: value)
         }
     }
