@@ -30,6 +30,9 @@ final class RecordingDMA: DMAMapper {
         #expect(try vmm.run(exitLimit: 10_000) == .exitCode(5))
         #expect(sink.text == "10d38086\n80080783\n")
         #expect(device.resets == 1)
+        // INTx wired level-triggered: trigger to the device, KVM's resample fd unmasks it.
+        #expect(device.interruptCalls.first.map { $0.kind == .intx && $0.fds.count == 1 } == true)
+        #expect(device.intxUnmask != nil)
         let function = try #require(vmm.assignedFunctions.first)
         #expect(function.config.placement(ofBAR: 0) == VirtualMachineMonitor.barWindow.start)
         #expect(function.installedBARs[0]?.slots.count == 1)              // BAR0 direct: one memory slot
@@ -38,6 +41,7 @@ final class RecordingDMA: DMAMapper {
         #expect(x.enabled && x.isRouted(0))
         #expect(vmm.passthrough.routing.entries.contains(.msi(gsi: x.gsi(ofVector: 0)!, address: 0xFEE0_0000, data: 0x41)))
         #expect(vmm.events.total == 0, "\(vmm.events.recent)")
+        #expect(function.config.read(offset: 0x3c, size: 1) == 10)      // interrupt line = the INTx GSI
         vmm.releaseAssignedDevices()
         #expect(device.resets == 2)
         #expect(dma.unmapped == dma.mapped)

@@ -87,5 +87,7 @@ final class RecordingRouter: InterruptRouter {
 
 final class RecordingPlacement: BARPlacementDelegate {
     var placements: [(bar: Int, address: UInt64?)] = []
+    var rom: [UInt64?] = []
     func placeBAR(_ bar: BARState, at address: UInt64?) { placements.append((bar.index, address)) }
+    func placeROM(size: UInt64, at address: UInt64?) { rom.append(address) }
 }

@@ -87,7 +87,13 @@ struct Harness {
         #expect(h.events.recent.contains(.romOutsideWindow(device: h.device.name, address: 0xf_0000)))
         #expect(!h.config.romIsMapped)
         h.write(0x30, 0xC800_0001)
-        #expect(h.config.romIsMapped)
+        #expect(!h.config.romIsMapped)                  // legal, but memory decoding is off
+        h.write(0x04, 0x0002, size: 2)
+        #expect(h.config.romPlacement == 0xC800_0000)
+        #expect(h.placement.rom == [0xC800_0000])
+        h.write(0x30, 0xC800_0000)                      // disabled again
+        #expect(h.placement.rom == [0xC800_0000, nil])
+        #expect(h.events.total == 1)
     }
 
     @Test func capabilityHeadersAreReadOnlyAndDeviceRegistersPassThrough() throws {

@@ -16,6 +16,7 @@ public final class AssignedFunction: PCIFunction, BARPlacementDelegate {
     private unowned let slots: GuestSlotInstaller
     let events: GuestEventLog
     private var installed: [Int: (slots: [UInt32], trapBases: [UInt64])] = [:]
+    private var romBase: UInt64?
 
     public init(device: AssignedDevice, config: VirtualConfigSpace, mmio: IOBus, slots: GuestSlotInstaller,
                 events: GuestEventLog) {
@@ -72,8 +73,23 @@ public final class AssignedFunction: PCIFunction, BARPlacementDelegate {
         for b in old.trapBases { mmio.unregister(base: b) }
     }
 
-    /// Removes every BAR from guest-physical space (teardown).
-    public func removeAll() { for i in Array(installed.keys) { remove(i) } }
+    public func placeROM(size: UInt64, at address: UInt64?) {
+        if let old = romBase { mmio.unregister(base: old) }
+        romBase = nil
+        guard let address else { return }
+        do {
+            try mmio.register(ROMWindow(function: self), at: address, size: size)
+            romBase = address
+        } catch {
+            events.record(.hostFailure(device: device.name, what: "map ROM at 0x\(String(address, radix: 16)): \(error)"))
+        }
+    }
+
+    /// Removes every BAR and the ROM from guest-physical space (teardown).
+    public func removeAll() {
+        for i in Array(installed.keys) { remove(i) }
+        placeROM(size: 0, at: nil)
+    }
 
     public var installedBARs: [Int: (slots: [UInt32], trapBases: [UInt64])] { installed }
 }
@@ -117,5 +133,19 @@ final class BARTrapWindow: BusDevice {
             function.events.record(.deviceRegisterWrite(device: function.device.name, offset: function.config.msix!.pbaOffset + o, value: value))
         case .device(let o): try? function.device.writeRegion(bar, offset: o, size: size, value: value)
         }
+    }
+}
+
+/// The expansion ROM, read through the device's ROM region (VFIO region 6); writes are refused.
+final class ROMWindow: BusDevice {
+    private unowned let function: AssignedFunction
+    init(function: AssignedFunction) { self.function = function }
+
+    func read(offset: UInt64, size: Int) -> UInt64 {
+        (try? function.device.readRegion(6, offset: offset, size: size)) ?? ~0
+    }
+
+    func write(offset: UInt64, size: Int, value: UInt64) {
+        function.events.record(.deviceRegisterWrite(device: function.device.name, offset: offset, value: value))
     }
 }
