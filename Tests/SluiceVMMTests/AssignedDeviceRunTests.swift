@@ -48,6 +48,31 @@ final class RecordingDMA: DMAMapper {
         #expect(device.interruptCalls.suffix(3).allSatisfy { $0.fds.isEmpty })
     }
 
+    @Test func hostileGuestCannotPointTheDeviceAtRAM() throws {
+        let sink = CapturingSink()
+        let device = FakeAssignedDevice()
+        let vmm = try VirtualMachineMonitor(VMMConfiguration(
+            memorySize: 16 << 20, payload: .flat(try Fixtures.guest("long-hostile-assigned.bin"), mode: .long),
+            irqchip: true, serialSink: sink))
+        try vmm.assign(device, dma: RecordingDMA(), slot: 1)
+        #expect(try vmm.run(exitLimit: 10_000) == .exitCode(9))
+        #expect(sink.text == "00400000\n")                               // the guest sees its own write...
+        let f = try #require(vmm.assignedFunctions.first)
+        #expect(f.config.placement(ofBAR: 0) == nil)                      // ...but nothing is mapped there
+        #expect(f.installedBARs[0] == nil)
+        #expect(!f.config.romIsMapped)
+        #expect(f.config.msix.map { !$0.isRouted(0) } == true)
+        let seen = vmm.events.recent
+        #expect(seen.contains(.barOutsideWindow(device: device.name, bar: 0, address: 0x40_0000)))
+        #expect(seen.contains(.romOutsideWindow(device: device.name, address: 0x20_0000)))
+        #expect(seen.contains(.msiAddressRejected(device: device.name, address: 0x3000)))
+        #expect(seen.contains(.readOnlyConfigWrite(device: device.name, offset: 0, value: 0xffff_ffff)))
+        #expect(f.config.read(offset: 0, size: 4) == 0x10d3_8086)
+        #expect(f.config.read(offset: 0x34, size: 1) == UInt32(FakeAssignedDevice.pmOffset))
+        // Nothing the guest wrote to emulated fields reached the hardware.
+        #expect(device.hardwareWrites.allSatisfy { $0.offset == 0x04 })
+    }
+
     @Test func ramOverlappingAReservedIOVARangeIsRefused() throws {
         let dma = RecordingDMA()
         dma.reservedIOVARanges = [GuestRange(start: 0x80_0000, size: 0x1000)]
