@@ -114,6 +114,7 @@ extension VCPU {
         var regs = try guest.vcpu.registers()
         regs.rdx = 0x80; regs.rax = 0x11
         try guest.vcpu.setRegisters(regs)
+        #expect(try guest.vcpu.registers().rdx == 0x80)  // pending in the sync area, read back before any run
         #expect(try guest.vcpu.step() == .out(port: 0x80, size: 1, value: 0x11))
         regs = try guest.vcpu.registers()
         regs.rdx = 0x81; regs.rax = 0x22
