@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "SluiceKVM", dependencies: ["SluiceSystem", "CSluice"]),
         .target(name: "SluiceVMM", dependencies: ["SluiceKVM", "SluiceVFIO", "SluicePCI", "SluiceVTd", "SluiceSystem"]),
         .target(name: "SluiceLab", dependencies: ["SluiceSystem"]),
+        // VT-d model benchmark (swift run -c release vtd-bench).
+        .executableTarget(name: "vtd-bench", dependencies: ["SluiceVTd"], path: "Benchmarks/vtd"),
         .executableTarget(name: "sluice", dependencies: [
             "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",
@@ -51,9 +53,10 @@ let package = Package(
             "SluiceVTd", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
-        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"]),
+        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
         .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM"]),
+        .testTarget(name: "SluiceLabTests", dependencies: ["SluiceLab", "SluiceSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,12 @@ csluice_names *csluice_names_open(const char *ids_path, int use_hwdb) {
     if (!pacc) return NULL;
     // error() is noreturn in libpci and only fires on allocation failure: keep its default.
     pacc->warning = silent; pacc->debug = silent;
-    if (ids_path) pci_set_name_list_path(pacc, (char *)ids_path, 0);
+    // libpci keeps the pointer (it does not copy): hand it a copy it owns and frees.
+    if (ids_path) {
+        char *copy = strdup(ids_path);
+        if (!copy) { pci_cleanup(pacc); return NULL; }
+        pci_set_name_list_path(pacc, copy, 1);
+    }
     // No pci_init: name lookup needs no access method, and probing one would read devices.
     struct csluice_names *n = malloc(sizeof *n);
     if (!n) { pci_cleanup(pacc); return NULL; }
@@ -40,4 +45,6 @@ int csluice_name_subsystem(csluice_names *n, char *b, size_t l, int v, int d, in
     return lookup(n, b, l, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_DEVICE, v, d, sv, sd);
 }
 int csluice_name_class(csluice_names *n, char *b, size_t l, int c) { return lookup(n, b, l, PCI_LOOKUP_CLASS, c, 0, 0, 0); }
-int csluice_name_progif(csluice_names *n, char *b, size_t l, int c, int p) { return lookup(n, b, l, PCI_LOOKUP_PROGIF | PCI_LOOKUP_CLASS, c, p, 0, 0); }
+// PCI_LOOKUP_PROGIF alone takes (class, prog-if), as lspci calls it; OR-ing in
+// PCI_LOOKUP_CLASS is not a request libpci knows and returns an unfilled buffer.
+int csluice_name_progif(csluice_names *n, char *b, size_t l, int c, int p) { return lookup(n, b, l, PCI_LOOKUP_PROGIF, c, p, 0, 0); }

@@ -5,5 +5,6 @@
 #include "csluice_pci.h"
 #include "csluice_ioctl.h"
 #include "csluice_vfio.h"
+#include "csluice_iommufd.h"
 #include "csluice_kvm.h"
 #endif

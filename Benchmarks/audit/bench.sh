@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Full audit of a generated 4,096-function tree (64 buses, real config spaces; the same tree as
+# Benchmarks/pci) and of this host: median wall time of the whole `sluice audit --json` process,
+# beside `lspci -vvv` on the same tree as the reference. Goal: the tree's audit under 100 ms.
+# Not a test: timings depend on the machine's load.
+#
+# Usage: Benchmarks/audit/bench.sh [RUNS]   (default 7)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${1:-7}
+TREE=${SLUICE_BENCH_TREE:-/var/tmp/sluice-audit-bench-tree}
+
+swift build -c release --product sluice >/dev/null
+SLUICE=$(swift build -c release --show-bin-path)/sluice
+if [[ ! -f $TREE/.complete ]]; then
+    rm -rf "$TREE"
+    fixtures=()
+    for f in Tests/Fixtures/sysfs/*/; do [[ -d $f/sys/bus/pci/devices ]] && fixtures+=("$f"); done
+    python3 Benchmarks/pci/make-tree.py "$TREE" 4096 64 / "${fixtures[@]}"
+    touch "$TREE/.complete"
+fi
+
+median_ms() {
+    local times=()
+    for ((i = 0; i < RUNS; i++)); do
+        local t0 t1
+        t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
+        times+=($(( (t1 - t0) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+}
+
+row() {
+    local name=$1 ours theirs; shift
+    ours=$(median_ms "$@")
+    theirs=$(median_ms lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci")
+    printf '%-28s sluice audit %8s ms   lspci -vvv %8s ms   ratio %s\n' "$name" "$ours" "$theirs" \
+        "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
+}
+
+devices=$(ls "$TREE/sys/bus/pci/devices" | wc -l)
+ROOT=$TREE row "tree ($devices functions)" "$SLUICE" audit --json --sysfs-root "$TREE"
+ROOT=/ row "this host" "$SLUICE" audit --json

@@ -1,1 +1,0 @@
-// SluiceAudit: see the module's files.

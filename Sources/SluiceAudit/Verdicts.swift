@@ -1,0 +1,158 @@
+import SluicePCI
+import SluiceACPI
+
+/// The kernel's viability rule (since 5.19, `driver_managed_dma`): a group can be used by VFIO
+/// when every member is driverless or bound to a driver that does not do DMA on its own.
+enum Viability {
+    static func managesDMAItself(_ driver: String?) -> Bool {
+        guard let d = driver else { return true }
+        return d == "vfio-pci" || d == "pci-stub" || d == "pcieport" || d.hasSuffix("_vfio_pci") || d.hasSuffix("-vfio-pci")
+    }
+}
+
+/// Per-device judgement from the platform facts, the groups and what the host depends on.
+struct VerdictMaker {
+    let snapshot: HostSnapshot
+    let platform: PlatformFacts
+    let predictor: GroupPredictor
+    let critical: [PCIAddress: [String]]
+    let groupOf: [PCIAddress: HostSnapshot.KernelGroup]
+    let rmrrDevices: [PCIAddress: String]
+    let devices: [PCIAddress: PCIDevice]
+    /// Every device below each bridge: what a secondary bus reset of that bridge hits.
+    let below: [PCIAddress: [PCIAddress]]
+    let predictedReasons: [PCIAddress: Set<GroupPredictor.Reason>]
+
+    init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, predicted: [GroupPredictor.Group]) {
+        self.snapshot = snapshot
+        self.platform = platform
+        self.predictor = predictor
+        critical = HostCritical.find(snapshot)
+        devices = Dictionary(snapshot.pci.devices.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var below: [PCIAddress: [PCIAddress]] = [:]
+        for d in snapshot.pci.devices { for b in d.upstream { below[b, default: []].append(d.address) } }
+        self.below = below
+        var reasons: [PCIAddress: Set<GroupPredictor.Reason>] = [:]
+        for g in predicted { for m in g.members { reasons[m] = g.reasons } }
+        predictedReasons = reasons
+        var g: [PCIAddress: HostSnapshot.KernelGroup] = [:]
+        for group in snapshot.groups { for d in group.devices { g[d] = group } }
+        groupOf = g
+        var rmrr: [PCIAddress: String] = [:]
+        let bridges = Dictionary(snapshot.pci.devices.compactMap { d -> (String, UInt8)? in
+            guard case .bridge(let b)? = d.config.header?.layout else { return nil }
+            return ("\(d.address.domain):\(d.address.bus):\(d.address.devfn)", b.secondaryBus)
+        }, uniquingKeysWith: { a, _ in a })
+        for r in platform.dmar?.reservedMemoryRegions ?? [] {
+            for scope in r.deviceScopes {
+                let resolved = scope.resolve { rid in bridges["\(r.segment):\(rid.bus):\(rid.device << 3 | rid.function)"] }
+                if let rid = resolved, let a = PCIAddress(domain: UInt32(r.segment), bus: rid.bus, device: rid.device, function: rid.function) {
+                    rmrr[a] = "\(hex64(r.baseAddress))-\(hex64(r.limitAddress))"
+                }
+            }
+        }
+        rmrrDevices = rmrr
+    }
+
+    func make(_ d: PCIDevice) -> DeviceVerdict {
+        var reasons: [String] = []
+        var remedy: String? = nil
+        var verdict = DeviceVerdict.Verdict.assignable
+        func worsen(_ v: DeviceVerdict.Verdict, _ why: String, _ fix: String?) {
+            reasons.append(why)
+            if rank(v) > rank(verdict) { verdict = v; remedy = fix ?? remedy } else if remedy == nil { remedy = fix }
+        }
+
+        let group = groupOf[d.address]
+        let members = group?.devices ?? []
+        let endpoints = members.filter { $0 != d.address && devices[$0]?.isBridge != true }
+        let attrs = snapshot.attributes[d.address]
+
+        if !platform.iommuEnabled || group == nil {
+            worsen(.blocked, "no IOMMU group: the IOMMU is off or does not cover this device", "enable the IOMMU (see the platform checks)")
+        }
+        if d.isBridge {
+            worsen(.blocked, "a bridge (type 1 header): vfio-pci takes endpoints only; bridges stay with pcieport", nil)
+        }
+        if d.baseClass == 0x06 && d.subclass == 0x00 {
+            worsen(.blocked, "a host bridge: the chipset's own function, nothing a guest can drive", nil)
+        }
+        if d.baseClass == 0x06 && d.subclass == 0x01 {
+            reasons.append("the ISA/LPC bridge: legacy platform devices (TPM, RTC, keyboard controller) sit behind it")
+        }
+        if let range = rmrrDevices[d.address] {
+            let relaxable = d.baseClass == 0x03 || (d.baseClass == 0x0c && d.subclass == 0x03)
+            if relaxable {
+                reasons.append("named by an RMRR (\(range)); graphics and USB RMRRs are relaxable, so the kernel allows assignment")
+            } else {
+                worsen(.blocked, "named by an ACPI RMRR (\(range)): \"ineligible for IOMMU domain attach due to platform RMRR requirement\"",
+                       "a firmware setting may drop the RMRR; otherwise this device cannot be assigned")
+            }
+        }
+        if let why = critical[d.address] {
+            worsen(.blocked, "the host needs it: " + why.joined(separator: "; "), "move that function off this device first, or use --force knowingly")
+        }
+        for peer in endpoints {
+            if let why = critical[peer] {
+                worsen(.blocked, "shares IOMMU group \(group!.id) with \(peer), which the host needs (\(why.joined(separator: "; ")))",
+                       "put the device in a slot whose root port has ACS, so it gets a group of its own")
+            }
+        }
+        if platform.noIOMMUMode { worsen(.unsafe, "VFIO no-IOMMU mode: no DMA isolation at all", "unset vfio.enable_unsafe_noiommu_mode") }
+        if platform.acsOverride { worsen(.unsafe, "pcie_acs_override: its group is not a real isolation boundary", "remove pcie_acs_override") }
+        switch platform.interruptRemapping.state {
+        case .disabled where platform.unsafeInterruptsAllowed:
+            worsen(.unsafe, "no interrupt remapping and allow_unsafe_interrupts=1: the guest can forge MSIs to the host", "enable interrupt remapping")
+        case .disabled:
+            worsen(.blocked, "no interrupt remapping: vfio_iommu_type1 refuses to attach a group without isolated MSIs", "enable interrupt remapping")
+        case .unknown:
+            reasons.append("interrupt remapping not confirmed (\(platform.interruptRemapping.detail))")
+        case .enabled: break
+        }
+        if attrs?.removable == "removable" {
+            reasons.append("behind an external-facing port (removable): whatever is plugged in there can DMA")
+        }
+        if let ats = d.config.first(ATSCapability.self), ats.enabled {
+            reasons.append("ATS enabled: the device may send pre-translated requests that the IOMMU passes unchecked")
+        }
+        if verdict == .assignable, !endpoints.isEmpty {
+            verdict = .assignableWithGroup
+            let hostDriven = endpoints.filter { !Viability.managesDMAItself(devices[$0]?.driver) }
+            reasons.append("IOMMU group \(group!.id) also holds \(endpoints.map(\.description).joined(separator: ", ")): they go to VFIO together")
+            if !hostDriven.isEmpty {
+                remedy = "bind the whole group: `sluice bind --group \(d.address)` (unbinds \(hostDriven.map { "\($0) from \(devices[$0]?.driver ?? "?")" }.joined(separator: ", ")))"
+            }
+        }
+        if verdict == .assignable, !Viability.managesDMAItself(d.driver) {
+            remedy = remedy ?? "`sluice bind \(d.address)` (unbinds \(d.driver!))"
+        }
+
+        var reset = ResetSummary(methods: attrs?.resetMethods ?? [], functionLevelReset: d.config.express?.supportsFLR ?? false,
+                                 pmResetWithoutSoftReset: d.config.first(PowerManagementCapability.self).map { !$0.noSoftReset } ?? false,
+                                 busResetAlsoResets: [])
+        if let parent = d.upstream.last {
+            reset.busResetAlsoResets = (below[parent] ?? []).filter { $0 != d.address }.map(\.description)
+        }
+        if reset.methods.isEmpty && !reset.functionLevelReset && !reset.pmResetWithoutSoftReset {
+            reasons.append("no function reset: state can leak between guests unless a bus reset is possible")
+        }
+
+        var exposure: [String] = []
+        if attrs?.removable == "removable" { exposure.append("external-facing port") }
+        if d.config.first(ATSCapability.self)?.enabled == true { exposure.append("ATS enabled") }
+        exposure += (predictedReasons[d.address] ?? []).map(predictor.explain).sorted()
+
+        let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")
+        return DeviceVerdict(address: d.address.description,
+                             description: description.isEmpty ? "[\(hex4(d.vendorID)):\(hex4(d.deviceID))]" : description,
+                             driver: d.driver, group: group?.id, verdict: verdict, reasons: reasons, remedy: remedy,
+                             groupPeers: endpoints.map(\.description), hostCritical: critical[d.address] ?? [],
+                             reset: reset, exposure: exposure)
+    }
+
+    private func rank(_ v: DeviceVerdict.Verdict) -> Int {
+        switch v { case .assignable: 0; case .assignableWithGroup: 1; case .unsafe: 2; case .blocked: 3 }
+    }
+}
+
+func hex4(_ v: UInt16) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: 4 - s.count) + s }

@@ -1,1 +1,0 @@
-// SluiceLab: see the module's files.

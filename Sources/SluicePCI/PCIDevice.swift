@@ -1,0 +1,52 @@
+/// One PCI function as sysfs and its config space describe it.
+public struct PCIDevice: Sendable {
+    public let address: PCIAddress
+    public var vendorID: UInt16
+    public var deviceID: UInt16
+    public var subsystemVendorID: UInt16?
+    public var subsystemDeviceID: UInt16?
+    /// Class, subclass and programming interface (24 bits), as the kernel reports it.
+    public var classCode: UInt32
+    public var revision: UInt8
+
+    public var vendorName: String?
+    public var deviceName: String?
+    public var subsystemVendorName: String?
+    public var subsystemName: String?
+    /// Subclass name, or the base class name when pci.ids has no subclass entry.
+    public var className: String?
+    public var classNameIsBaseClassOnly = false
+    public var progIfName: String?
+
+    /// The kernel driver bound now (`driver` symlink), if any.
+    public var driver: String?
+    /// `modalias`: what module loading would match (candidate drivers).
+    public var modalias: String?
+    public var iommuGroup: Int?
+    public var numaNode: Int?
+    public var irq: Int?
+    public var resources: [PCIResource] = []
+
+    /// SR-IOV: the physical function of a VF, and the VFs of a PF.
+    public var physicalFunction: PCIAddress?
+    public var virtualFunctions: [PCIAddress] = []
+    public var sriovTotalVFs: Int?
+    public var sriovNumVFs: Int?
+
+    /// Bridges from the root complex down to this function's parent (nearest last),
+    /// across domains (a VMD endpoint appears in the chain of the devices behind it).
+    public var upstream: [PCIAddress] = []
+    /// Where the device sits under `sys/devices` (e.g. `pci0000:00/0000:00:1c.0/0000:01:00.0`).
+    public var sysfsPath: String = ""
+
+    public var config: DecodedConfig
+    /// What could not be read or made no sense, in words; the rest of the device is kept.
+    public var problems: [String] = []
+
+    public var baseClass: UInt8 { UInt8(truncatingIfNeeded: classCode >> 16) }
+    public var subclass: UInt8 { UInt8(truncatingIfNeeded: classCode >> 8) }
+    public var progIf: UInt8 { UInt8(truncatingIfNeeded: classCode) }
+    /// The root complex segment this device's hierarchy hangs from ("pci0000:00" in sysfs).
+    public var isBridge: Bool { config.header?.headerType == 1 }
+    public var isVirtualFunction: Bool { physicalFunction != nil }
+}

@@ -1,0 +1,246 @@
+/// Enumerates every PCI function under a sysfs root (`/` or a captured tree).
+public struct PCIScanner {
+    public struct Options: Sendable {
+        /// Read the full config space (capabilities); otherwise only the 64-byte header.
+        public var fullConfig: Bool
+        public var idsPath: String
+        /// Consult udev's hwdb (through libpci) for ids pci.ids lacks, as lspci does.
+        public var useHwdb: Bool
+        public var names: Bool
+
+        public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true) {
+            self.fullConfig = fullConfig; self.idsPath = idsPath; self.useHwdb = useHwdb; self.names = names
+        }
+    }
+
+    public struct Result: Sendable {
+        public var devices: [PCIDevice]
+        /// Problems not tied to one kept device: unreadable directories, vanished devices, names.
+        public var problems: [String]
+        /// Devices whose config space was cut to the 64-byte header (a non-root reader).
+        public var truncatedConfigCount: Int
+
+        public func device(_ a: PCIAddress) -> PCIDevice? { devices.first { $0.address == a } }
+    }
+
+    static let devicesDir = "sys/bus/pci/devices"
+    /// Every attribute and link a scan may look at (listed once per device in a capture).
+    static let attributes = ["config", "vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
+                             "resource", "irq", "numa_node", "modalias", "driver", "iommu_group", "physfn",
+                             "sriov_totalvfs", "sriov_numvfs"]
+
+    public let rootPath: String
+    public let options: Options
+
+    public init(root: String = "/", options: Options = Options()) {
+        rootPath = root; self.options = options
+    }
+
+    /// Scans. Throws only when the root itself or its PCI device directory cannot be listed.
+    public func scan(filter: (PCIAddress) -> Bool = { _ in true }) throws(SysfsError) -> Result {
+        let root = try SysfsRoot.open(rootPath)
+        let dir = try root.directory(Self.devicesDir)
+        var problems: [String] = []
+        var addresses: [(PCIAddress, String)] = []
+        for name in try dir.list() {
+            guard let a = PCIAddress(name) else {
+                problems.append("\(dir.path)/\(name): not a PCI address, ignored")
+                continue
+            }
+            if filter(a) { addresses.append((a, name)) }
+        }
+        addresses.sort { $0.0 < $1.0 }
+        var devices: [PCIDevice] = []
+        devices.reserveCapacity(addresses.count)
+        var truncated = 0
+        for (a, name) in addresses {
+            do {
+                let d = try readDevice(a, name: name, root: root, devicesDir: dir)
+                if options.fullConfig, d.config.capabilities?.unreadable == true { truncated += 1 }
+                devices.append(d)
+            } catch {
+                // The device directory went away between listing and reading (hot unplug,
+                // VF teardown) or cannot be entered: say so and keep the others.
+                problems.append("\(a): \(error)")
+            }
+        }
+        linkVirtualFunctions(&devices)
+        if options.names {
+            let names = PCINames(idsPath: options.idsPath, vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
+                                 useHwdb: options.useHwdb)
+            problems += names.problems
+            for i in devices.indices { applyNames(&devices[i], names) }
+        }
+        if truncated > 0 {
+            problems.append("config space of \(truncated) device(s) is only the 64-byte header (sysfs gives more to root): capabilities not decoded")
+        }
+        return Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+    }
+
+    private func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
+                            devicesDir: borrowing SysfsDirectory) throws(SysfsError) -> PCIDevice {
+        // Opened from the root: the bus link points into sys/devices, outside bus/pci/devices,
+        // and RESOLVE_BENEATH is relative to the directory it starts from. Attributes are then
+        // read beneath the device directory itself.
+        // The bus link is read first: it gives the topology, and its target, resolved
+        // lexically, lets the open skip walking the link. The kernel still checks that the
+        // path stays beneath the root (RESOLVE_BENEATH); an odd target takes the link path.
+        let linkTarget = try? devicesDir.readLink(name)
+        let canonical = linkTarget.flatMap { lexicallyResolved(Self.devicesDir, $0) }
+        let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributes)
+        var problems: [String] = []
+
+        func text(_ attr: String) -> String? {
+            do { return try dev.readText(attr) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func number(_ attr: String, required: Bool) -> UInt64? {
+            do {
+                guard let v = try dev.readNumber(attr, hex: true) else { return nil }
+                guard let v, v >= 0 else { problems.append("\(attr): not a number"); return nil }
+                return UInt64(v)
+            } catch {
+                if case .missing = error { if required { problems.append("\(attr): missing") } }
+                else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func decimal(_ attr: String) -> Int? {
+            do {
+                guard let v = try dev.readNumber(attr, hex: false) else { return nil }
+                guard let v else { problems.append("\(attr): not a number"); return nil }
+                return Int(v)
+            } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func bytes(_ attr: String) -> [UInt8]? {
+            do { return try dev.read(attr) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+        func linkName(_ attr: String) -> String? {
+            do { return try dev.readLink(attr).split(separator: "/").last.map(String.init) } catch {
+                if case .missing = error {} else { problems.append(error.description) }
+                return nil
+            }
+        }
+
+        var configBytes: [UInt8] = []
+        do {
+            if options.fullConfig, dev.isLive {
+                configBytes = try dev.withFile("config") { ConfigReader.readSparse($0) }
+            } else {
+                configBytes = try dev.read("config", limit: options.fullConfig ? 4096 : 64, prefixOnly: !options.fullConfig)
+            }
+        } catch {
+            problems.append(error.description)
+        }
+        let decoded = DecodedConfig(ConfigSpace(configBytes), capabilities: options.fullConfig)
+        let header = decoded.header
+
+        // Identity: vendor and device from the config bytes already read, which is what the
+        // kernel's sysfs files hold too, except for SR-IOV VFs (their registers read 0xffff;
+        // the kernel takes the ids from the PF): then, or without a header, from the files.
+        // The class always from sysfs: kernel quirks fix wrong class codes, lspci shows those.
+        var vendor: UInt16 = 0xffff, device: UInt16 = 0xffff
+        if let header, header.vendorID != 0xffff, header.deviceID != 0xffff {
+            vendor = header.vendorID; device = header.deviceID
+        } else {
+            vendor = number("vendor", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.vendorID ?? 0xffff
+            device = number("device", required: true).map { UInt16(truncatingIfNeeded: $0) } ?? header?.deviceID ?? 0xffff
+        }
+        let cls = number("class", required: true).map { UInt32(truncatingIfNeeded: $0) } ?? header?.classCode ?? 0
+        // Revision and a type 0 header's subsystem ids come from the config bytes already read,
+        // as lspci prints them; the files only when the header is missing. (A bridge's
+        // subsystem ids live in a capability, so its files are read.)
+        let revision = header?.revision ?? number("revision", required: false).map { UInt8(truncatingIfNeeded: $0) } ?? 0
+
+        var d = PCIDevice(address: a, vendorID: vendor, deviceID: device, classCode: cls & 0xff_ffff,
+                          revision: revision, config: decoded)
+        if case .endpoint(let sv, let sd, _, _, _)? = header?.layout {
+            d.subsystemVendorID = sv; d.subsystemDeviceID = sd
+        } else {
+            d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
+            d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
+        }
+        d.driver = linkName("driver")
+        d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
+        d.physicalFunction = linkName("physfn").flatMap { PCIAddress($0) }
+        d.numaNode = decimal("numa_node")
+        // The kernel's IRQ number is a detail for -v; `list` skips the read.
+        if options.fullConfig { d.irq = decimal("irq") }
+        if let r = bytes("resource") {
+            let parsed = PCIResource.parse(r)
+            d.resources = parsed.resources
+            problems += parsed.problems
+        }
+        if decoded.sriov != nil {
+            d.sriovTotalVFs = decimal("sriov_totalvfs")
+            d.sriovNumVFs = decimal("sriov_numvfs")
+        }
+        // Topology from where the bus/pci/devices link points: every path component that is a
+        // PCI address above this one is an upstream bridge (or a VMD endpoint).
+        if let target = linkTarget {
+            let parts = target.split(separator: "/")
+            if let i = parts.firstIndex(of: "devices") {
+                d.sysfsPath = parts[(i + 1)...].joined(separator: "/")
+            }
+            d.upstream = parts.dropLast().compactMap { $0.count >= 12 ? PCIAddress(String($0)) : nil }
+        } else {
+            problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
+        }
+        // The kernel's modalias is a pure function of these ids (pci-sysfs.c modalias_show):
+        // computed, not read, which saves three syscalls per device.
+        d.modalias = modalias(d)
+        d.problems = problems + decoded.problems
+        return d
+    }
+
+    private func linkVirtualFunctions(_ devices: inout [PCIDevice]) {
+        var index: [PCIAddress: Int] = [:]
+        for (i, d) in devices.enumerated() { index[d.address] = i }
+        for d in devices {
+            if let pf = d.physicalFunction, let i = index[pf] { devices[i].virtualFunctions.append(d.address) }
+        }
+    }
+
+    private func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
+        d.vendorName = names.vendor(d.vendorID)
+        d.deviceName = names.device(d.vendorID, d.deviceID)
+        if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID {
+            d.subsystemVendorName = names.vendor(sv)
+            d.subsystemName = names.subsystem(d.vendorID, d.deviceID, sv, sd)
+        }
+        if let c = names.className(d.classCode) {
+            d.className = c.name; d.classNameIsBaseClassOnly = !c.subclassKnown
+        }
+        d.progIfName = names.progIf(d.classCode)
+    }
+}
+
+/// `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`, as the kernel writes it.
+func modalias(_ d: PCIDevice) -> String {
+    func up(_ v: some BinaryInteger, _ w: Int) -> String { hex(v, width: w).uppercased() }
+    return "pci:v" + up(d.vendorID, 8) + "d" + up(d.deviceID, 8) + "sv" + up(d.subsystemVendorID ?? 0, 8)
+        + "sd" + up(d.subsystemDeviceID ?? 0, 8) + "bc" + up(d.baseClass, 2) + "sc" + up(d.subclass, 2) + "i" + up(d.progIf, 2)
+}
+
+/// `base/target` with `.` and `..` folded, for a relative target; nil if it would climb out of
+/// the root or is absolute (then the kernel resolves, and refuses, the real path).
+func lexicallyResolved(_ base: String, _ target: String) -> String? {
+    guard !target.hasPrefix("/") else { return nil }
+    var parts = base.split(separator: "/")
+    for component in target.split(separator: "/") {
+        switch component {
+        case ".": continue
+        case "..": guard !parts.isEmpty else { return nil }; parts.removeLast()
+        default: parts.append(component)
+        }
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "/")
+}

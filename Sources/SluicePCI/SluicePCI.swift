@@ -1,1 +1,0 @@
-// SluicePCI: see the module's files.

@@ -1,0 +1,260 @@
+import CSluice
+import Glibc
+import SluiceSystem
+import SystemPackage
+
+/// Why a file under the sysfs root could not be read. A captured tree is untrusted input.
+public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missing(String)
+    /// The path, or a symlink on it, leads outside the root (absolute target or `..` past it).
+    case escapesRoot(String)
+    /// A FIFO, device node, socket or directory where a regular file was expected.
+    case notRegularFile(String, kind: String)
+    case tooLarge(String, limit: Int)
+    case system(SystemError)
+
+    public var description: String {
+        switch self {
+        case .missing(let p): "\(p): missing"
+        case .escapesRoot(let p): "\(p): refused, resolves outside the sysfs root"
+        case .notRegularFile(let p, let kind): "\(p): refused, is a \(kind), not a regular file"
+        case .tooLarge(let p, let limit): "\(p): refused, larger than \(limit) bytes"
+        case .system(let e): e.description
+        }
+    }
+}
+
+/// A directory opened beneath the root: every path below it must resolve inside the root
+/// (openat2 RESOLVE_BENEATH), reads are bounded, and only regular files are read.
+public struct SysfsDirectory: ~Copyable {
+    let fd: CInt
+    /// Root-relative path, for messages.
+    public let path: String
+    /// Check a file's type before opening it: on for captured trees, off for the live `/`
+    /// (the kernel's sysfs holds no FIFOs or device nodes).
+    let verifyFileType: Bool
+    /// When opened with a listing: the names asked about and their d_type (0: absent), so
+    /// each attribute's type check, and each absent attribute, cost no syscall.
+    private let listed: [String]?
+    private let listedTypes: [UInt8]
+
+    init(fd: CInt, path: String, verifyFileType: Bool, listed: [String]? = nil, listedTypes: [UInt8] = []) {
+        self.fd = fd; self.path = path; self.verifyFileType = verifyFileType
+        self.listed = listed; self.listedTypes = listedTypes
+    }
+
+    /// d_type of a listed name: nil when this name was not part of the listing.
+    private func listedType(_ name: String) -> UInt8? {
+        guard let listed, let i = listed.firstIndex(of: name) else { return nil }
+        return listedTypes[i]
+    }
+    deinit { close(fd) }
+
+    func child(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }
+
+    /// Opens a subdirectory (following symlinks that stay inside the root).
+    /// With `listing` (captured trees), the directory is read once and the types of those
+    /// names recorded, so each attribute's type check and each absent one cost no syscall.
+    public func directory(_ relative: String, listing wanted: [String]? = nil) throws(SysfsError) -> SysfsDirectory {
+        guard let wanted, verifyFileType else {
+            let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
+            return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
+        }
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
+        let wantedBytes = wanted.map { Array($0.utf8) }
+        var types = [UInt8](repeating: 0, count: wanted.count)
+        // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
+        var failure: SysfsError?
+        withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 8) { buf in
+            var total = 0
+            while true {
+                let n = csluice_getdents64(fd, buf.baseAddress!, buf.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = .system(.current("getdents \(child(relative))")); return
+                }
+                if n == 0 { return }
+                total += n
+                if total > 1 << 20 { failure = .tooLarge(child(relative), limit: 1 << 20); return }
+                var off = 0
+                while off + 19 < n {
+                    // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+                    let rec = buf.baseAddress! + off
+                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                    guard reclen >= 20, off + reclen <= n else { break }
+                    let type = rec.load(fromByteOffset: 18, as: UInt8.self)
+                    let name = (rec + 19).assumingMemoryBound(to: CChar.self)
+                    let len = strnlen(name, reclen - 19)
+                    for (i, w) in wantedBytes.enumerated() where w.count == len {
+                        if w.withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
+                            types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
+                        }
+                    }
+                    off += reclen
+                }
+            }
+        }
+        if let failure { close(fd); throw failure }
+        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType, listed: wanted, listedTypes: types)
+    }
+
+    /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
+    /// bytes of a longer file instead of refusing it (e.g. just the 64-byte config header).
+    public func read(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false) throws(SysfsError) -> [UInt8] {
+        try checkRegular(relative)
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        defer { close(fd) }
+        let capacity = prefixOnly ? limit : limit + 1
+        var failure: SysfsError?
+        // Uninitialised capacity: zero-filling a buffer per attribute costs more than the read.
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+            var filled = 0
+            while filled < capacity {
+                let want = capacity - filled
+                let n = Glibc.read(fd, buf.baseAddress! + filled, want)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno == EISDIR ? .notRegularFile(child(relative), kind: "directory")
+                        : .system(.current("read \(child(relative))"))
+                    break
+                }
+                filled += n
+                // A short read of a regular file (sysfs attributes included) means end of
+                // file: saves a second read per attribute.
+                if n < want { break }
+            }
+            count = filled
+        }
+        if let failure { throw failure }
+        guard bytes.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
+        return bytes
+    }
+
+    /// Opens a regular file beneath this directory (same checks as `read`) for a caller that
+    /// needs positioned reads, e.g. config space fetched piecewise.
+    public func withFile<T>(_ relative: String, _ body: (CInt) -> T) throws(SysfsError) -> T {
+        try checkRegular(relative)
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        defer { close(fd) }
+        return body(fd)
+    }
+
+    /// True for the live system's sysfs (reads there cost config cycles, not page-cache copies).
+    public var isLive: Bool { !verifyFileType }
+
+    /// Reads a one-line text attribute without its trailing newline.
+    public func readText(_ relative: String, limit: Int = 1024) throws(SysfsError) -> String {
+        var bytes = try read(relative, limit: limit)
+        while let last = bytes.last, last == 0x0a || last == 0x20 || last == 0 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads a one-number attribute (`0x8086`, `-1`, `42`) without building a String.
+    /// nil when the text is not one number; `hex` forces base 16 even without `0x`.
+    public func readNumber(_ relative: String, hex forceHex: Bool) throws(SysfsError) -> Int64?? {
+        let bytes = try read(relative, limit: 64)
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0a || bytes[end - 1] == 0x20 || bytes[end - 1] == 0 { end -= 1 }
+        var i = 0, negative = false, base: Int64 = forceHex ? 16 : 10
+        if i < end, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if end - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] | 0x20 == UInt8(ascii: "x") { base = 16; i += 2 }
+        guard i < end, end - i <= 16 else { return .some(nil) }
+        var value: Int64 = 0
+        while i < end {
+            guard let d = hexDigitValue(bytes[i]), Int64(d) < base else { return .some(nil) }
+            value = value &* base &+ Int64(d)
+            i += 1
+        }
+        return .some(negative ? -value : value)
+    }
+
+    /// The target text of a symlink directly in this directory (not followed).
+    public func readLink(_ name: String) throws(SysfsError) -> String {
+        if listedType(name) == 0 { throw .missing(child(name)) }
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlinkat(fd, name, &buffer, 4096)
+        if n < 0 {
+            if errno == ENOENT { throw .missing(child(name)) }
+            throw .system(.current("readlink \(child(name))"))
+        }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Names of the entries of a subdirectory ("" for this one), without `.` and `..`.
+    public func list(_ relative: String = ".", limit: Int = 1 << 20) throws(SysfsError) -> [String] {
+        let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
+        guard let dir = fdopendir(fd) else {
+            let error = SystemError.current("opendir \(child(relative))")
+            close(fd)
+            throw .system(error)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+            guard names.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
+        }
+        return names
+    }
+
+    private func checkRegular(_ relative: String) throws(SysfsError) {
+        guard verifyFileType else { return }
+        switch listedType(relative) {
+        case nil: break  // not listed: stat below
+        case 0: throw .missing(child(relative))
+        case UInt8(DT_REG): return
+        case UInt8(DT_LNK), UInt8(DT_UNKNOWN): break  // the target's type needs a stat
+        case let t?: throw .notRegularFile(child(relative), kind: fileKind(mode_t(t) << 12))
+        }
+        // Look before opening: opening a FIFO or a device node planted in a capture could
+        // block or have side effects. stat does neither; the open still refuses escapes.
+        var st = stat()
+        if fstatat(fd, relative, &st, 0) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { throw .missing(child(relative)) }
+            // An escaping symlink may not stat (its target lies outside): the open decides.
+        } else if st.st_mode & S_IFMT != S_IFREG {
+            throw .notRegularFile(child(relative), kind: fileKind(st.st_mode & S_IFMT))
+        }
+    }
+
+    private func openBeneath(_ relative: String, flags: CInt) throws(SysfsError) -> CInt {
+        let fd = csluice_open_beneath(self.fd, relative, flags)
+        guard fd < 0 else { return fd }
+        switch errno {
+        case ENOENT, ENOTDIR: throw .missing(child(relative))
+        case EXDEV: throw .escapesRoot(child(relative))
+        default: throw .system(.current("open \(child(relative))"))
+        }
+    }
+}
+
+private func fileKind(_ format: mode_t) -> String {
+    switch format {
+    case S_IFIFO: "FIFO"
+    case S_IFCHR: "character device"
+    case S_IFBLK: "block device"
+    case S_IFSOCK: "socket"
+    case S_IFDIR: "directory"
+    case S_IFLNK: "symlink"
+    default: "special file"
+    }
+}
+
+/// The root every read goes through: `/` on a live host, or a captured tree (`--sysfs-root DIR`).
+/// Glibc does not export O_PATH to Swift (it is behind _GNU_SOURCE).
+let O_PATH: CInt = 0o10000000
+
+public enum SysfsRoot {
+    public static func open(_ path: String) throws(SysfsError) -> SysfsDirectory {
+        let fd = Glibc.open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw .missing(path) }
+            throw .system(.current("open \(path)"))
+        }
+        return SysfsDirectory(fd: fd, path: path, verifyFileType: path != "/")
+    }
+}

@@ -1,0 +1,59 @@
+import CSluice
+import SluiceSystem
+
+/// A device that a bus (secondary bus) reset of this device also resets.
+public struct DependentDevice: Sendable, Equatable, CustomStringConvertible {
+    /// The IOMMU group (legacy) or, with the cdev flags, the iommufd device id.
+    public var groupOrDeviceID: UInt32
+    public var segment: UInt16
+    public var bus: UInt8
+    public var devfn: UInt8
+    public var address: String {
+        func hex(_ v: some BinaryInteger, _ w: Int) -> String {
+            let s = String(v, radix: 16); return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(hex(segment, 4)):\(hex(bus, 2)):\(hex(devfn >> 3, 2)).\(devfn & 7)"
+    }
+    public var description: String { "\(address) (group \(groupOrDeviceID))" }
+}
+
+extension VFIODevice {
+    /// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: every device a hot reset would hit. The caller must own
+    /// (hold open) the groups of all of them to be allowed to reset.
+    public func hotResetDependents() throws(VFIOError) -> [DependentDevice] {
+        var size = 12 + 8 * 8
+        for _ in 0..<3 {
+            var buf = [UInt8](repeating: 0, count: size)
+            buf.putLE(UInt32(size), at: 0)
+            let r: CInt = buf.withUnsafeMutableBytes {
+                csluiceIoctl(fd.descriptor, CSLUICE_VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, $0.baseAddress)
+            }
+            let b = KernelBytes(buf)
+            let count = Int(b.u32(8) ?? 0)
+            if r < 0 {
+                let e = SystemError.current("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO \(name)")
+                guard e.errno == .noSpace, count <= 4096 else { throw .system(e) }
+                size = 12 + 8 * count   // the kernel told us how many there are
+                continue
+            }
+            return try (0..<count).map { (i: Int) throws(VFIOError) -> DependentDevice in
+                let o = 12 + 8 * i
+                guard let g = b.u32(o), let s = b.u16(o + 4), let bus = b.u8(o + 6), let df = b.u8(o + 7) else {
+                    throw .malformed("hot reset info entry \(i) of \(count) truncated")
+                }
+                return DependentDevice(groupOrDeviceID: g, segment: s, bus: bus, devfn: df)
+            }
+        }
+        throw .malformed("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO kept growing")
+    }
+
+    /// VFIO_DEVICE_PCI_HOT_RESET, proving ownership with the fds of every affected group.
+    public func hotReset(groups: [VFIOGroup]) throws(VFIOError) {
+        var buf = [UInt8](repeating: 0, count: 12 + 4 * groups.count)
+        buf.putLE(UInt32(buf.count), at: 0)
+        buf.putLE(UInt32(groups.count), at: 8)
+        for (i, g) in groups.enumerated() { buf.putLE(g.fd.raw, at: 12 + 4 * i) }
+        let r: CInt = buf.withUnsafeMutableBytes { csluiceIoctl(fd.descriptor, CSLUICE_VFIO_DEVICE_PCI_HOT_RESET, $0.baseAddress) }
+        if r < 0 { throw .system(SystemError.current("VFIO_DEVICE_PCI_HOT_RESET \(name) with \(groups.count) group fds")) }
+    }
+}

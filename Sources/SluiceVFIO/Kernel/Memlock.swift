@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSluice
+
+/// MAP_DMA pins pages and charges them to the caller's RLIMIT_MEMLOCK (type1 counts them in
+/// VmLck). When the limit is the reason a map failed, this says exactly how much is needed.
+public struct MemlockShortfall: Sendable, Equatable, CustomStringConvertible {
+    /// Bytes this process would hold locked after the map: what RLIMIT_MEMLOCK must allow.
+    public var requiredBytes: UInt64
+    public var limitBytes: UInt64
+    public var lockedBytes: UInt64
+    public var requestBytes: UInt64
+
+    public var description: String {
+        "VFIO_IOMMU_MAP_DMA of \(requestBytes) bytes exceeds RLIMIT_MEMLOCK: \(lockedBytes) bytes already locked, "
+            + "limit \(limitBytes), so the limit must be at least \(requiredBytes) bytes "
+            + "(\((requiredBytes + 1023) / 1024) KiB). Remedy: `ulimit -l \((requiredBytes + 1023) / 1024)` "
+            + "or LimitMEMLOCK=\(requiredBytes) in the service, or a memlock line in /etc/security/limits.conf."
+    }
+
+    /// The shortfall for mapping `request` more bytes, or nil when the limit is not the cause
+    /// (unlimited, or enough headroom: then ENOMEM meant something else).
+    public static func diagnose(request: UInt64, limit: UInt64, locked: UInt64) -> MemlockShortfall? {
+        let required = locked.addingReportingOverflow(request)
+        if limit == UInt64.max || (!required.overflow && required.partialValue <= limit) { return nil }
+        return MemlockShortfall(requiredBytes: required.overflow ? .max : required.partialValue,
+                                limitBytes: limit, lockedBytes: locked, requestBytes: request)
+    }
+
+    /// The current process's soft RLIMIT_MEMLOCK (UInt64.max for unlimited).
+    public static func currentLimit() -> UInt64 {
+        var r = rlimit()
+        guard getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &r) == 0 else { return .max }
+        return r.rlim_cur == rlim_t.max ? .max : UInt64(r.rlim_cur)  // RLIM_INFINITY is all ones
+    }
+}
+
+/// Fields of /proc/self/status that account locked and pinned memory.
+public enum ProcStatus {
+    /// A "Name:   N kB" line of /proc/self/status in bytes, or nil.
+    public static func kilobyteField(_ name: String, in status: String) -> UInt64? {
+        for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let digits = line.dropFirst(name.count + 1).filter { $0.isNumber }
+            return UInt64(String(digits)).map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    public static func read() -> String { (try? readWholeFile("/proc/self/status")) ?? "" }
+    public static var lockedBytes: UInt64 { kilobyteField("VmLck", in: read()) ?? 0 }
+    public static var pinnedBytes: UInt64 { kilobyteField("VmPin", in: read()) ?? 0 }
+}

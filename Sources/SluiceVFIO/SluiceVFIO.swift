@@ -1,1 +1,0 @@
-// SluiceVFIO: see the module's files.

@@ -1,1 +1,0 @@
-// SluiceVTd: see the module's files.

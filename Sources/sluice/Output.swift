@@ -1,0 +1,24 @@
+import FoundationEssentials
+import Glibc
+
+/// Standard error as a stream: `print("...", to: &standardError)`.
+struct StandardError: TextOutputStream {
+    mutating func write(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = Glibc.write(2, &bytes, bytes.count)
+    }
+}
+
+/// Every `--json` output goes through here: snake_case members (as `sluice.list/1`) and sorted
+/// keys, so every schema reads alike and the same every run.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    do {
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    } catch {
+        var err = StandardError()
+        print("sluice: cannot encode JSON output: \(error)", to: &err)
+    }
+}

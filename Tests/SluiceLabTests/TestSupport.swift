@@ -1,0 +1,50 @@
+import SluiceSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh directory under /var/tmp, removed by the caller with `removeTree`.
+func makeTempDirectory() -> String {
+    var template = Array("/var/tmp/sluice-lab-test.XXXXXX".utf8CString)
+    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(p != nil, "mkdtemp failed")
+    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+func removeTree(_ path: String) {
+    precondition(path.hasPrefix("/var/tmp/sluice-lab-test."))
+    _ = try? Subprocess.run(["rm", "-rf", path])
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    precondition(fd >= 0)
+    bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+}
+
+func readFile(_ path: String) -> [UInt8]? {
+    guard let out = try? Subprocess.run(["cat", path]), out.status == .exited(0) else { return nil }
+    return out.stdout
+}
+
+func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
+/// The package root, from this file's path.
+func packageRoot(_ file: String = #filePath) -> String {
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3) // Tests/SluiceLabTests/<file>
+    return parts.joined(separator: "/")
+}
+
+/// A deterministic pseudo-random generator for input fuzzing (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import SluicePCI
+
+/// Sluice's pci.ids reader must give libpci's strings, entry for entry.
+@Suite struct NamesTests {
+    @Test func everyPciIdsEntryMatchesLibpci() throws {
+        let ours = try PCIIDsFile(vendors: nil)
+        let lib = try #require(LibPCINames(idsPath: PCIIDsFile.defaultPath, useHwdb: false))
+        var compared = 0
+        for v in ours.allVendorKeys {
+            #expect(ours.vendor(v) == lib.vendor(v), "vendor \(hex(v, width: 4))"); compared += 1
+        }
+        for (v, d) in ours.allDeviceKeys {
+            #expect(ours.device(v, d) == lib.device(v, d), "device \(hex(v, width: 4)):\(hex(d, width: 4))"); compared += 1
+        }
+        for (v, d, sv, sd) in ours.allSubsystemKeys {
+            #expect(ours.subsystem(v, d, sv, sd) == lib.subsystem(v, d, sv, sd),
+                    "subsystem \(hex(v, width: 4)):\(hex(d, width: 4)) \(hex(sv, width: 4)):\(hex(sd, width: 4))")
+            compared += 1
+        }
+        for c in 0..<0x10000 {
+            let code = UInt32(c) << 8
+            let expected = ours.className(code).map { $0.subclassKnown ? $0.name : $0.name + " [" + hex(c, width: 4) + "]" }
+            #expect(expected == lib.className(code), "class \(hex(c, width: 4))"); compared += 1
+        }
+        for p in ours.allProgIfKeys {
+            #expect(ours.progIf(p) == lib.progIf(p), "prog-if \(hex(p, width: 6))"); compared += 1
+        }
+        // A parse that lost entries would still "agree" on the rest: count them independently.
+        let counts = try independentCounts(PCIIDsFile.defaultPath)
+        #expect(ours.allVendorKeys.count == counts.vendors)
+        #expect(ours.allDeviceKeys.count == counts.devices)
+        #expect(ours.allSubsystemKeys.count == counts.subsystems)
+        // Ids pci.ids does not have: both say nothing, or the same thing.
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<20000 {
+            let v = UInt16(truncatingIfNeeded: rng.next()), d = UInt16(truncatingIfNeeded: rng.next())
+            #expect(ours.device(v, d) == lib.device(v, d), "random device \(hex(v, width: 4)):\(hex(d, width: 4))")
+        }
+        print("names: \(compared) pci.ids entries compared with libpci")
+    }
+
+    /// Distinct ids by plain line shape, outside the code under test.
+    private func independentCounts(_ path: String) throws -> (vendors: Int, devices: Int, subsystems: Int) {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var vendors = Set<Substring>(), devices = Set<String>(), subsystems = Set<String>()
+        var vendor: Substring = "", device: Substring = "", inVendors = true
+        func isHex(_ s: Substring) -> Bool { s.allSatisfy { $0.isHexDigit } }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("C ") { inVendors = false }
+            guard inVendors, !line.hasPrefix("#") else { continue }
+            if line.count > 6, isHex(line.prefix(4)), line.dropFirst(4).hasPrefix("  ") {
+                vendor = line.prefix(4); vendors.insert(vendor)
+            } else if line.hasPrefix("\t\t"), line.count > 12, isHex(line.dropFirst(2).prefix(4)), isHex(line.dropFirst(7).prefix(4)) {
+                subsystems.insert("\(vendor)\(device)\(line.dropFirst(2).prefix(9))")
+            } else if line.hasPrefix("\t"), line.count > 7, isHex(line.dropFirst(1).prefix(4)) {
+                device = line.dropFirst(1).prefix(4); devices.insert("\(vendor)\(device)")
+            }
+        }
+        return (vendors.count, devices.count, subsystems.count)
+    }
+
+    /// Only the vendors asked for are parsed, and they come out the same.
+    @Test func partialLoadMatchesFullLoad() throws {
+        let full = try PCIIDsFile(vendors: nil)
+        let part = try PCIIDsFile(vendors: [0x8086, 0x1af4, 0x10de])
+        #expect(part.allVendorKeys.count == 3)
+        for (v, d) in full.allDeviceKeys where [0x8086, 0x1af4, 0x10de].contains(v) {
+            #expect(part.device(v, d) == full.device(v, d))
+        }
+        #expect(part.device(0x1002, 0x67df) == nil)
+    }
+
+    /// pci.ids text that is not well formed: no trap, the good entries kept.
+    @Test func malformedPciIds() {
+        let text = "# comment\n8086  Intel\n\t10d3  82574L\n\t\t8086 a01f  Gigabit CT\n\t\tzzzz\n\tbad\nC 02  Network\n\t00  Ethernet\n\t\t\n\t\t01 \nffff\n\t\t\t\tx\n1af4 \t Red Hat  \r\n"
+        let db = PCIIDsFile(text: Array(text.utf8), vendors: nil)
+        #expect(db.vendor(0x8086) == "Intel" && db.device(0x8086, 0x10d3) == "82574L")
+        #expect(db.subsystem(0x8086, 0x10d3, 0x8086, 0xa01f) == "Gigabit CT")
+        #expect(db.className(0x020000)?.name == "Ethernet" && db.vendor(0x1af4) == "Red Hat")
+        var rng = SplitMix64(seed: 7)
+        let base = Array(text.utf8)
+        for _ in 0..<2000 {
+            var b = base
+            for _ in 0..<8 { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            _ = PCIIDsFile(text: b, vendors: nil).vendor(0x8086)
+        }
+    }
+
+    /// Every device of every fixture and of the live host gets libpci's names (hwdb included,
+    /// as lspci does).
+    @Test func deviceNamesMatchLibpciOnEveryTree() throws {
+        let lib = try #require(LibPCINames(idsPath: nil, useHwdb: true))
+        var devices = 0
+        for root in TestSupport.fixtureRoots + ["/"] {
+            let r = try PCIScanner(root: root, options: .init(fullConfig: false)).scan()
+            for d in r.devices {
+                let at = "\(root) \(d.address)"
+                #expect(d.vendorName == lib.vendor(d.vendorID), "\(at) vendor name")
+                #expect(d.deviceName == lib.device(d.vendorID, d.deviceID), "\(at) device name")
+                if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID {
+                    #expect(d.subsystemVendorName == lib.vendor(sv), "\(at) subsystem vendor name")
+                    #expect(d.subsystemName == lib.subsystem(d.vendorID, d.deviceID, sv, sd), "\(at) subsystem name")
+                }
+                let cls = d.className.map { d.classNameIsBaseClassOnly ? $0 + " [" + hex(d.classCode >> 8, width: 4) + "]" : $0 }
+                #expect(cls == lib.className(d.classCode), "\(at) class name")
+                #expect(d.progIfName == lib.progIf(d.classCode), "\(at) prog-if name")
+                devices += 1
+            }
+        }
+        #expect(devices > 0)
+    }
+}

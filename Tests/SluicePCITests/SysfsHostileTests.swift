@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import SluicePCI
+
+/// A captured tree is untrusted: escapes, special files and huge files are refused with a clear
+/// problem, and the rest of the scan is kept.
+@Suite struct SysfsHostileTests {
+    private func plainConfig(device: UInt16 = 0x10d3) -> [UInt8] { ConfigBuilder(vendor: 0x8086, device: device).bytes }
+
+    @Test func symlinkEscapingTheRootIsRefused() throws {
+        let tree = TreeBuilder("escape")
+        defer { tree.remove() }
+        let good = tree.add(.init(address: "0000:00:01.0", config: plainConfig()))
+        let bad = tree.add(.init(address: "0000:00:02.0", config: plainConfig(), omit: ["config", "vendor"]))
+        // Absolute target, and a relative one climbing above the root.
+        try FileManager.default.createSymbolicLink(atPath: bad + "/config", withDestinationPath: "/etc/shadow")
+        try FileManager.default.createSymbolicLink(atPath: bad + "/vendor", withDestinationPath: "../../../../../../../../../../etc/hostname")
+        // A device link that leaves the tree entirely.
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/0000:00:03.0", withDestinationPath: "/sys/devices")
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        #expect(r.devices.map(\.address.description) == ["0000:00:01.0", "0000:00:02.0"])
+        let d2 = r.devices[1]
+        #expect(d2.problems.contains { $0.hasSuffix("/config: refused, resolves outside the sysfs root") })
+        #expect(d2.problems.contains { $0.hasSuffix("/vendor: refused, resolves outside the sysfs root") })
+        #expect(r.problems.contains { $0.hasPrefix("0000:00:03.0:") && $0.contains("outside the sysfs root") })
+        _ = good
+    }
+
+    @Test func fifoAndDeviceNodesAreRefusedWithoutBlocking() throws {
+        let tree = TreeBuilder("fifo")
+        defer { tree.remove() }
+        let dir = tree.add(.init(address: "0000:00:01.0", config: plainConfig(), omit: ["config", "resource", "irq"]))
+        #expect(mkfifo(dir + "/config", 0o644) == 0)  // opening it blocking would hang forever
+        #expect(mknod(dir + "/irq", S_IFCHR | 0o644, dev_t(1 << 8 | 3)) == 0)  // a /dev/null node inside the tree
+        try FileManager.default.createSymbolicLink(atPath: dir + "/resource", withDestinationPath: "../../../dev-null")
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/dev-null", withDestinationPath: "/dev/null")
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let d = try #require(r.devices.first)
+        #expect(d.problems.contains { $0.hasSuffix("/config: refused, is a FIFO, not a regular file") })
+        // The /dev/null link is absolute: refused as an escape before its type is even looked at.
+        #expect(d.problems.contains { $0.contains("/resource: refused") })
+        #expect(d.problems.contains { $0.hasSuffix("/irq: refused, is a character device, not a regular file") })
+        #expect(d.vendorID == 0x8086)  // the rest of the device is kept
+    }
+
+    @Test func hugeFilesAreRefused() throws {
+        let tree = TreeBuilder("huge")
+        defer { tree.remove() }
+        var big = plainConfig(); big += [UInt8](repeating: 0, count: 8192 - big.count)
+        let dir = tree.add(.init(address: "0000:00:01.0", config: big, omit: ["resource"]))
+        FileManager.default.createFile(atPath: dir + "/resource", contents: Data(repeating: 0x41, count: 1 << 20))
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let d = try #require(r.devices.first)
+        #expect(d.problems.contains { $0.hasSuffix("/config: refused, larger than 4096 bytes") })
+        #expect(d.problems.contains { $0.contains("/resource: refused, larger than") })
+        #expect(d.resources.isEmpty)
+    }
+
+    @Test func missingAttributesAndVanishedDevices() throws {
+        let tree = TreeBuilder("missing")
+        defer { tree.remove() }
+        tree.add(.init(address: "0000:00:01.0", config: plainConfig(), omit: ["vendor", "class"]))
+        // An SR-IOV VF reads 0xffff for its ids: the sysfs files are needed, and one is missing.
+        tree.add(.init(address: "0000:00:03.0", config: ConfigBuilder(vendor: 0xffff, device: 0xffff).bytes,
+                       extra: ["vendor": "0x8086", "device": "0x10ca"], omit: ["device"]))
+        tree.add(.init(address: "0000:00:02.0", config: plainConfig(device: 0x1234)))
+        // Listed in bus/pci/devices but its directory is gone (hot-unplug during the scan).
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/0000:00:05.0",
+                                                   withDestinationPath: "../../../devices/pci0000:00/0000:00:05.0")
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        #expect(r.devices.count == 3)
+        #expect(r.problems.contains { $0.hasPrefix("0000:00:05.0:") && $0.contains("missing") })
+        let d = r.devices[0]
+        #expect(d.problems.contains("class: missing"))
+        #expect(d.vendorID == 0x8086 && d.classCode == 0x020000)  // taken from config instead
+        let vf = r.devices[2]
+        #expect(vf.vendorID == 0x8086 && vf.problems.contains("device: missing"))
+    }
+
+    @Test func truncatedConfigDegradesClearly() throws {
+        let tree = TreeBuilder("nonroot")
+        defer { tree.remove() }
+        var c = ConfigBuilder(size: 256)
+        c.cap(0x40, id: 0x01, next: 0)
+        tree.add(.init(address: "0000:00:01.0", config: Array(c.bytes.prefix(64))))
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        #expect(r.truncatedConfigCount == 1)
+        #expect(r.problems.contains { $0.contains("only the 64-byte header") })
+        #expect(r.devices[0].config.capabilities?.unreadable == true)
+        #expect(ListFormatter.verbose(r.devices[0]).contains { $0.contains("config space is the 64-byte header only") })
+    }
+
+    @Test func garbageAttributesAreReportedNotTrusted() throws {
+        let tree = TreeBuilder("garbage")
+        defer { tree.remove() }
+        tree.add(.init(address: "0000:00:01.0", config: plainConfig(),
+                       extra: ["class": "zzzz", "numa_node": "\u{1}\u{2}", "resource": "0x1000 oops\n0x0 0x0\n"]))
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let d = try #require(r.devices.first)
+        #expect(d.problems.contains { $0.hasPrefix("class: not a number") })
+        #expect(d.problems.contains { $0.hasPrefix("numa_node: not a number") })
+        #expect(d.problems.contains { $0.hasPrefix("resource line 0 malformed") })
+        #expect(d.vendorID == 0x8086)
+    }
+
+    @Test func topologySRIOVAndVMDDomains() throws {
+        let tree = TreeBuilder("topology")
+        defer { tree.remove() }
+        tree.add(.init(address: "0000:00:1c.0", config: ConfigBuilder(classCode: 0x060400, headerType: 1).bytes))
+        tree.add(.init(address: "0000:01:00.0", config: plainConfig(), driver: "igb", iommuGroup: 7, parent: "0000:00:1c.0"))
+        tree.add(.init(address: "0000:01:10.0", config: plainConfig(device: 0x10ca), driver: "vfio-pci", iommuGroup: 8,
+                       physfn: "0000:01:00.0", parent: "0000:00:1c.0"))
+        // An Intel VMD endpoint owning domain 10000.
+        tree.add(.init(address: "0000:00:0e.0", config: ConfigBuilder(device: 0x467f, classCode: 0x010400).bytes))
+        tree.add(.init(address: "10000:00:01.0", config: ConfigBuilder(classCode: 0x060400, headerType: 1).bytes,
+                       parent: nil))
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let vf = try #require(r.device(PCIAddress("0000:01:10.0")!))
+        #expect(vf.upstream == [PCIAddress("0000:00:1c.0")!])
+        #expect(vf.physicalFunction == PCIAddress("0000:01:00.0"))
+        #expect(vf.driver == "vfio-pci" && vf.iommuGroup == 8)
+        #expect(r.device(PCIAddress("0000:01:00.0")!)?.virtualFunctions == [vf.address])
+        #expect(r.devices.map(\.address.description).last == "10000:00:01.0")
+        let tree_ = ListFormatter.tree(r.devices)
+        #expect(tree_.contains { $0.hasPrefix("└─ 0000:01:10.0") || $0.hasPrefix("├─ 0000:01:10.0") })
+    }
+}

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Runs the SluiceVFIO real-kernel suite in the QEMU lab (../shared/lab reference scripts until
+# `sluice lab` exists): one QEMU at a time under the machine-wide lock, with a timeout.
+# Usage: Tests/SluiceVFIOTests/Lab/run-lab.sh [device|bind]   (build first: swift build --build-tests)
+#   device: the library suite (LabDevice) on the e1000e, bound by hand through sysfs
+#   bind:   `sluice bind` for real: group refusal, --group, restore, --owner + RLIMIT_MEMLOCK, udev
+#   bench:  DMA-map 1 GiB through Sluice against the C baseline (Lab/bench/map1g.c), ratio
+set -euo pipefail
+TREE=$(cd "$(dirname "$0")/../../.." && pwd)
+LAB=${SLUICE_LAB_SCRIPTS:-/work/shared/lab}
+MODE=${1:-device}
+[ "$MODE" = bind ] && [ ! -x /var/tmp/sluice-udev/root/bin/udevadm ] && {
+  # udevd for the guest: Debian's udev package unpacked, never installed on the host.
+  mkdir -p /var/tmp/sluice-udev && (cd /var/tmp/sluice-udev && apt-get download udev && dpkg -x udev_*.deb root)
+  ln -sf /var/tmp/sluice-udev/root/bin/udevadm /var/tmp/sluice-udev/systemd-udevd; }
+[ -s /var/tmp/lab-cache/initramfs-k61.cpio.gz ] || flock /var/tmp/sluice-qemu.lock "$LAB/build-initramfs.sh" k61
+SCRIPT=guest-run.sh; [ "$MODE" = bind ] && SCRIPT=guest-bind.sh
+if [ "$MODE" = bench ]; then
+  mkdir -p /var/tmp/sluice-bench && cc -O2 -Wall -o /var/tmp/sluice-bench/map1g "$TREE/Tests/SluiceVFIOTests/Lab/bench/map1g.c"
+  SCRIPT=bench/run-in-guest.sh
+fi
+CMD="SLUICE_TREE=$TREE SLUICE_LAB_BENCH_MIB=${SLUICE_LAB_BENCH_MIB:-1024} SLUICE_LAB_BENCH_ROUNDS=${SLUICE_LAB_BENCH_ROUNDS:-6} SLUICE_LAB_FILTER='${SLUICE_LAB_FILTER:-LabDevice}' $TREE/Tests/SluiceVFIOTests/Lab/$SCRIPT"
+# The kernel command line splits on spaces: pass the command through a file in /var/tmp instead.
+RUN=$(mktemp /var/tmp/sluice-lab-cmd.XXXXXX); chmod +x "$RUN"; echo "#!/bin/sh" > "$RUN"; echo "$CMD" >> "$RUN"
+trap 'rm -f "$RUN"' EXIT
+flock -w 900 /var/tmp/sluice-qemu.lock timeout --kill-after=10 ${SLUICE_LAB_TIMEOUT:-600} \
+  env CMD="$RUN" PVH=1 MON=/var/tmp/sluice-lab-mon.$$ QMP=/var/tmp/sluice-lab-qmp.$$ "$LAB/boot.sh" </dev/null | tee /var/tmp/sluice-lab-last.log
+grep -q "LAB-EXIT rc=0" /var/tmp/sluice-lab-last.log
