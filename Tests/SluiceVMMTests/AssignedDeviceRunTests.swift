@@ -3,7 +3,7 @@ import Testing
 @testable import SluiceKVM
 @testable import SluiceVMM
 
-final class RecordingDMA: DMAMapper {
+final class RecordingDMA: GuestDMAMapper {
     var reservedIOVARanges: [GuestRange] = [GuestRange(start: 0xFEE0_0000, end: 0xFEF0_0000)]
     var mapped: [GuestRange] = []
     var unmapped: [GuestRange] = []

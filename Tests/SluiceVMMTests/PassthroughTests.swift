@@ -277,3 +277,24 @@ struct Harness {
         }
     }
 }
+
+@Suite struct VFIOReservedRangeTests {
+    @Test func gapsBetweenUsableIOVARangesAreReserved() {
+        // Type1 on x86 with VT-d: usable below the MSI window and above it up to the 48-bit width.
+        let usable: [ClosedRange<UInt64>] = [0...0xFEDF_FFFF, 0xFEF0_0000...0xFFFF_FFFF_FFFF]
+        #expect(VFIOGuestDMA.complement(of: usable) == [GuestRange(start: 0xFEE0_0000, end: 0xFEF0_0000),
+                                                          GuestRange(start: 1 << 48, end: 1 << 52)])
+        #expect(VFIOGuestDMA.complement(of: [0...UInt64.max]) == [])
+        #expect(VFIOGuestDMA.complement(of: []) == [GuestRange(start: 0, end: 1 << 52)])
+        // Unsorted and overlapping input.
+        #expect(VFIOGuestDMA.complement(of: [0x2000...0x2fff, 0x0...0xfff, 0x2800...0x3fff]).prefix(2)
+                == [GuestRange(start: 0x1000, end: 0x2000), GuestRange(start: 0x4000, end: 1 << 52)])
+    }
+
+    @Test func guestRAMLaidOutAroundTheMSIWindow() throws {
+        let reserved = VFIOGuestDMA.complement(of: [0...0xFEDF_FFFF, 0xFEF0_0000...0xFFFF_FFFF_FFFF])
+        let layout = try GuestMemoryLayout(ramSize: 6 << 30, reserved: reserved)
+        for r in layout.regions { for h in reserved { #expect(!r.guest.overlaps(h)) } }
+        #expect(layout.totalSize == 6 << 30)
+    }
+}
