@@ -6,7 +6,8 @@
 //   rss_bytes, rss_anon_bytes (VmRSS, RssAnon), guest_resident_bytes
 // With CPUID=1 in the environment it also gives the vCPU the host's supported CPUID
 // (KVM_GET_SUPPORTED_CPUID + KVM_SET_CPUID2), as Sluice always does: the same KVM work.
-// Usage: [CPUID=1] baseline PAYLOAD [MEMORY_BYTES]
+// SYNC_REGS=1 makes the kernel copy the general registers into kvm_run on every exit (as Sluice does).
+// Usage: [CPUID=1] [SYNC_REGS=1] baseline PAYLOAD [MEMORY_BYTES]
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -83,6 +84,8 @@ int main(int argc, char **argv) {
     struct kvm_regs regs = { .rip = 0x7c00, .rsp = 0x7000, .rflags = 2 };
     if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0) die("KVM_SET_REGS");
 
+    // SYNC_REGS=1: the kernel copies the general registers out on every exit, as Sluice asks.
+    if (getenv("SYNC_REGS")) run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     unsigned char scratch = 0;
     uint64_t first = 0, last = 0;
     long exits = 0;

@@ -43,9 +43,14 @@ public struct VCPU: ~Copyable {
 
     // MARK: Registers
 
+    /// A set written to the run structure and not yet taken by KVM: it, not KVM's copy, is current.
+    private func isDirty(_ set: UInt32) -> Bool { run.pointee.kvm_dirty_regs & UInt64(set) != 0 }
+
     /// General registers: from the run structure when synced, otherwise by ioctl.
     public func registers() throws(KVMError) -> kvm_regs {
-        if hasRun && syncedRegisters.contains(.general) { return run.pointee.s.regs.regs }
+        if syncedRegisters.contains(.general) && (hasRun || isDirty(CSLUICE_KVM_SYNC_X86_REGS)) {
+            return run.pointee.s.regs.regs
+        }
         var regs = kvm_regs()
         let d = fd.descriptor
         try kvmCall { () throws(SystemError) in try IOCTL.call(d, CSLUICE_KVM_GET_REGS, "KVM_GET_REGS", &regs) }
@@ -66,7 +71,9 @@ public struct VCPU: ~Copyable {
     }
 
     public func specialRegisters() throws(KVMError) -> kvm_sregs {
-        if hasRun && syncedRegisters.contains(.special) { return run.pointee.s.regs.sregs }
+        if syncedRegisters.contains(.special) && (hasRun || isDirty(CSLUICE_KVM_SYNC_X86_SREGS)) {
+            return run.pointee.s.regs.sregs
+        }
         var sregs = kvm_sregs()
         let d = fd.descriptor
         try kvmCall { () throws(SystemError) in try IOCTL.call(d, CSLUICE_KVM_GET_SREGS, "KVM_GET_SREGS", &sregs) }

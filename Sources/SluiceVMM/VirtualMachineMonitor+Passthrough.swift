@@ -7,7 +7,7 @@ struct PassthroughState {
     var nextGSI = GSIRoutingTable.firstMSIGSI
     var attachedIRQFDs: Set<UInt32> = []
     var nextSlot: UInt32 = 64
-    var functions: [(function: AssignedFunction, dma: DMAMapper)] = []
+    var functions: [(function: AssignedFunction, dma: GuestDMAMapper)] = []
     var intx: [(trigger: InterruptEventFD, resample: InterruptEventFD)] = []
     var barCursor: UInt64 = VirtualMachineMonitor.barWindow.start
     var prepared = false
@@ -36,7 +36,7 @@ extension VirtualMachineMonitor: InterruptRouter, GuestSlotInstaller {
     /// DMA-maps all of guest RAM at IOVA = guest-physical, tells KVM about its group, virtualizes
     /// its configuration space and places its BARs in the BAR window. The device is reset when
     /// the guest starts and again at teardown.
-    public func assign(_ device: AssignedDevice, dma: DMAMapper, slot: UInt8) throws(AssignError) {
+    public func assign(_ device: AssignedDevice, dma: GuestDMAMapper, slot: UInt8) throws(AssignError) {
         guard irqchip else { throw .needsIRQChip }
         guard let address = PCIFunctionAddress(device: slot), slot != 0,
               !pci.addresses.contains(address) else { throw .slotTaken(slot) }
@@ -49,9 +49,15 @@ extension VirtualMachineMonitor: InterruptRouter, GuestSlotInstaller {
             for r in memory.layout.regions {
                 try dma.mapDMA(iova: r.guest.start, memory: memory.mapping, offset: r.hostOffset, size: Int(r.guest.size))
             }
-            if let group = device.groupFD {
-                if kvmVFIO == nil { kvmVFIO = try vm.createVFIODevice() }
-                try kvmVFIO!.addGroup(fd: group)
+            if let file = device.kvmVFIOFile {
+                // KVM only needs it for non-coherent DMA (no-snoop); on x86 with a coherent
+                // IOMMU the device works without, so a refusal is reported, not fatal.
+                do throws(KVMError) {
+                    if kvmVFIO == nil { kvmVFIO = try vm.createVFIODevice() }
+                    try kvmVFIO!.addGroup(fd: file)
+                } catch {
+                    events.record(.hostFailure(device: device.name, what: "KVM-VFIO device: \(error)"))
+                }
             }
             let config = try VirtualConfigSpace(device: device, router: self, events: events,
                                                 allowedWindows: [Self.barWindow])
@@ -107,13 +113,17 @@ extension VirtualMachineMonitor: InterruptRouter, GuestSlotInstaller {
                 do { try dma.unmapDMA(iova: r.guest.start, size: Int(r.guest.size)) }
                 catch { events.record(.hostFailure(device: d.name, what: "unmap DMA \(r.guest): \(error)")) }
             }
-            if let g = d.groupFD { try? kvmVFIO?.removeGroup(fd: g) }
+            if let g = d.kvmVFIOFile { try? kvmVFIO?.removeGroup(fd: g) }
         }
         passthrough.functions.removeAll()
         passthrough.intx.removeAll()
     }
 
     public var assignedFunctions: [AssignedFunction] { passthrough.functions.map(\.function) }
+
+    /// What an assigned device may reach by DMA: exactly guest RAM, at IOVA = guest-physical.
+    /// The VFIO/VT-d side compares this with the IOMMU's actual mappings for the domain.
+    public var dmaDomain: [GuestRange] { memory.layout.regions.map(\.guest) }
 
     // MARK: InterruptRouter
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceVFIO
 import SluiceVMM
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,10 @@ struct RunCommand: ParsableCommand {
             identity-mapped); --elf loads an x86-64 ELF executable; --kernel boots a bzImage through the \
             Linux boot protocol. The guest stops by writing its exit code to port 0xF4, by HLT (without \
             --irqchip), by a reset through port 0xCF9 or a triple fault. Exits with the guest's code. \
-            Ctrl-C, SIGTERM and --timeout stop the guest and tear the VM down cleanly.
+            Ctrl-C, SIGTERM and --timeout stop the guest and tear the VM down cleanly. \
+            --device assigns a vfio-pci device at 00:01.0, 00:02.0, ...: guest RAM DMA-mapped at IOVA = \
+            guest-physical around the IOMMU's reserved ranges, BARs in 0xC0000000-0xDFFFFFFF, MSI/MSI-X/INTx \
+            through KVM; the device is reset before and after the guest.
             """)
 
     @Option(name: .long, help: "Flat binary payload.") var payload: String?
@@ -24,7 +28,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Kernel command line for --kernel.") var cmdline = "console=ttyS0 panic=-1"
     @Option(name: .long, help: "CPU mode for a flat payload: real or long.") var mode: ModeArgument = .real
     @Option(name: .long, help: "Guest RAM, e.g. 64M, 1G (page multiple).") var memory = "64M"
-    @Flag(name: .long, help: "Create the in-kernel irqchip and PIT (always on for --kernel).") var irqchip = false
+    @Flag(name: .long, help: "Create the in-kernel irqchip and PIT (always on for --kernel and --device).") var irqchip = false
+    @Option(name: .long, help: ArgumentHelp("Assign a PCI device bound to vfio-pci (repeatable), e.g. 0000:01:00.0.",
+                                            valueName: "address")) var device: [String] = []
     @Option(name: .long, help: "Stop the guest after this many seconds (exit status 124).") var timeout: UInt32?
     @Flag(name: .long, help: "Print timings and exit counts on stderr (used by Benchmarks/vmm).") var stats = false
 
@@ -59,8 +65,11 @@ struct RunCommand: ParsableCommand {
                              commandLine: cmdline)
         }
         let linux = kernel != nil
-        let config = VMMConfiguration(memorySize: Self.parseSize(memory)!, payload: payload, irqchip: irqchip || linux)
-        let (vmm, stop) = try Self.boot(config, timeout: timeout)
+        let assigned = try device.map(Self.openDevice)
+        var config = VMMConfiguration(memorySize: Self.parseSize(memory)!, payload: payload,
+                                      irqchip: irqchip || linux || !assigned.isEmpty)
+        config.reservedRanges = assigned.flatMap(\.dma.reservedIOVARanges)
+        let (vmm, stop) = try Self.boot(config, devices: assigned, timeout: timeout)
         if stats {
             let s = vmm.statistics
             let roundTrip = s.exits > 1 ? Double(s.lastExitTime - s.firstExitTime) / Double(s.exits - 1) : 0
@@ -85,10 +94,29 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    static func boot(_ config: VMMConfiguration, timeout: UInt32?) throws -> (VirtualMachineMonitor, GuestStop) {
+    /// Opens a device through VFIO (iommufd when the kernel offers it, else the legacy container).
+    static func openDevice(_ address: String) throws -> (device: VFIOAssignedDevice, dma: VFIOGuestDMA) {
+        do throws(VFIOError) {
+            let session = try VFIO.open(address)
+            return (VFIOAssignedDevice(session: session), try VFIOGuestDMA(session.dma))
+        } catch {
+            throw ValidationError("sluice run: --device \(address): \(error)")
+        }
+    }
+
+    static func boot(_ config: VMMConfiguration, devices: [(device: VFIOAssignedDevice, dma: VFIOGuestDMA)],
+                     timeout: UInt32?) throws -> (VirtualMachineMonitor, GuestStop) {
+        let vmm: VirtualMachineMonitor
+        do throws(VMMError) { vmm = try VirtualMachineMonitor(config) } catch { throw ValidationError("sluice run: \(error)") }
+        vmm.events.onViolation = { Self.stderr("sluice: guest: \($0)\n") }
+        for (i, d) in devices.enumerated() {
+            do throws(VirtualMachineMonitor.AssignError) {
+                try vmm.assign(d.device, dma: d.dma, slot: UInt8(i + 1))
+            } catch {
+                throw ValidationError("sluice run: --device \(d.device.name): \(error)")
+            }
+        }
         let outcome = Result { () throws(VMMError) -> (VirtualMachineMonitor, GuestStop) in
-            let vmm = try VirtualMachineMonitor(config)
-            vmm.events.onViolation = { Self.stderr("sluice: guest: \($0)\n") }
             try vmm.stopOnSignals([SIGINT, SIGTERM, SIGALRM])
             if let timeout, timeout > 0 { alarm(timeout) }
             return (vmm, try vmm.run())

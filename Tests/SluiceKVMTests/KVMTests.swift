@@ -114,6 +114,7 @@ extension VCPU {
         var regs = try guest.vcpu.registers()
         regs.rdx = 0x80; regs.rax = 0x11
         try guest.vcpu.setRegisters(regs)
+        #expect(try guest.vcpu.registers().rdx == 0x80)  // pending in the sync area, read back before any run
         #expect(try guest.vcpu.step() == .out(port: 0x80, size: 1, value: 0x11))
         regs = try guest.vcpu.registers()
         regs.rdx = 0x81; regs.rax = 0x22
@@ -197,6 +198,16 @@ extension VCPU {
         table.setMSI(gsi: 24, address: 0xfee0_1000, data: 0x42)
         #expect(table.entries.filter { $0.gsi == 24 } == [.msi(gsi: 24, address: 0xfee0_1000, data: 0x42)])
         #expect(table.entries.count == 24 + 16 + 1)
+    }
+
+    @Test func splitIrqchipLeavesTheIOAPICToUserspace() throws {
+        let kvm = try KVM()
+        guard kvm.has(.splitIRQChip) else { return }
+        let vm = try kvm.createVM()
+        try vm.createIRQChip(.split(ioapicPins: 24))
+        // Only one irqchip per VM: the full in-kernel one is now refused.
+        #expect(throws: KVMError.self) { try vm.createIRQChip(.inKernel) }
+        _ = try vm.createVCPU(id: 0)
     }
 
     @Test func vfioPseudoDeviceRejectsANonGroupFD() throws {

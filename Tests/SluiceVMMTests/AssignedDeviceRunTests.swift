@@ -3,7 +3,7 @@ import Testing
 @testable import SluiceKVM
 @testable import SluiceVMM
 
-final class RecordingDMA: DMAMapper {
+final class RecordingDMA: GuestDMAMapper {
     var reservedIOVARanges: [GuestRange] = [GuestRange(start: 0xFEE0_0000, end: 0xFEF0_0000)]
     var mapped: [GuestRange] = []
     var unmapped: [GuestRange] = []
@@ -25,10 +25,14 @@ final class RecordingDMA: DMAMapper {
             memorySize: 16 << 20, payload: .flat(try Fixtures.guest("long-passthrough.bin"), mode: .long),
             irqchip: true, reservedRanges: dma.reservedIOVARanges, serialSink: sink))
         try vmm.assign(device, dma: dma, slot: 1)
-        #expect(dma.mapped == vmm.memory.layout.regions.map(\.guest))    // all guest RAM, IOVA = GPA
+        #expect(dma.mapped == vmm.dmaDomain)                              // all guest RAM, IOVA = GPA
+        #expect(vmm.dmaDomain == [GuestRange(start: 0, size: 16 << 20)])
         #expect(try vmm.run(exitLimit: 10_000) == .exitCode(5))
         #expect(sink.text == "10d38086\n80080783\n")
         #expect(device.resets == 1)
+        // INTx wired level-triggered: trigger to the device, KVM's resample fd unmasks it.
+        #expect(device.interruptCalls.first.map { $0.kind == .intx && $0.fds.count == 1 } == true)
+        #expect(device.intxUnmask != nil)
         let function = try #require(vmm.assignedFunctions.first)
         #expect(function.config.placement(ofBAR: 0) == VirtualMachineMonitor.barWindow.start)
         #expect(function.installedBARs[0]?.slots.count == 1)              // BAR0 direct: one memory slot
@@ -37,10 +41,36 @@ final class RecordingDMA: DMAMapper {
         #expect(x.enabled && x.isRouted(0))
         #expect(vmm.passthrough.routing.entries.contains(.msi(gsi: x.gsi(ofVector: 0)!, address: 0xFEE0_0000, data: 0x41)))
         #expect(vmm.events.total == 0, "\(vmm.events.recent)")
+        #expect(function.config.read(offset: 0x3c, size: 1) == 10)      // interrupt line = the INTx GSI
         vmm.releaseAssignedDevices()
         #expect(device.resets == 2)
         #expect(dma.unmapped == dma.mapped)
         #expect(device.interruptCalls.suffix(3).allSatisfy { $0.fds.isEmpty })
+    }
+
+    @Test func hostileGuestCannotPointTheDeviceAtRAM() throws {
+        let sink = CapturingSink()
+        let device = FakeAssignedDevice()
+        let vmm = try VirtualMachineMonitor(VMMConfiguration(
+            memorySize: 16 << 20, payload: .flat(try Fixtures.guest("long-hostile-assigned.bin"), mode: .long),
+            irqchip: true, serialSink: sink))
+        try vmm.assign(device, dma: RecordingDMA(), slot: 1)
+        #expect(try vmm.run(exitLimit: 10_000) == .exitCode(9))
+        #expect(sink.text == "00400000\n")                               // the guest sees its own write...
+        let f = try #require(vmm.assignedFunctions.first)
+        #expect(f.config.placement(ofBAR: 0) == nil)                      // ...but nothing is mapped there
+        #expect(f.installedBARs[0] == nil)
+        #expect(!f.config.romIsMapped)
+        #expect(f.config.msix.map { !$0.isRouted(0) } == true)
+        let seen = vmm.events.recent
+        #expect(seen.contains(.barOutsideWindow(device: device.name, bar: 0, address: 0x40_0000)))
+        #expect(seen.contains(.romOutsideWindow(device: device.name, address: 0x20_0000)))
+        #expect(seen.contains(.msiAddressRejected(device: device.name, address: 0x3000)))
+        #expect(seen.contains(.readOnlyConfigWrite(device: device.name, offset: 0, value: 0xffff_ffff)))
+        #expect(f.config.read(offset: 0, size: 4) == 0x10d3_8086)
+        #expect(f.config.read(offset: 0x34, size: 1) == UInt32(FakeAssignedDevice.pmOffset))
+        // Nothing the guest wrote to emulated fields reached the hardware.
+        #expect(device.hardwareWrites.allSatisfy { $0.offset == 0x04 })
     }
 
     @Test func ramOverlappingAReservedIOVARangeIsRefused() throws {

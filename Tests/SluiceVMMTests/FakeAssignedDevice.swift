@@ -7,7 +7,7 @@ import SluiceSystem
 /// It records every write that reaches "hardware".
 final class FakeAssignedDevice: AssignedDevice {
     var name = "0000:01:00.0"
-    var groupFD: CInt? = nil
+    var kvmVFIOFile: CInt? = nil
     var config = [UInt8](repeating: 0, count: 256)
     var hardwareWrites: [(offset: Int, size: Int, value: UInt32)] = []
     var interruptCalls: [(kind: AssignedInterruptKind, fds: [CInt])] = []
@@ -87,5 +87,7 @@ final class RecordingRouter: InterruptRouter {
 
 final class RecordingPlacement: BARPlacementDelegate {
     var placements: [(bar: Int, address: UInt64?)] = []
+    var rom: [UInt64?] = []
     func placeBAR(_ bar: BARState, at address: UInt64?) { placements.append((bar.index, address)) }
+    func placeROM(size: UInt64, at address: UInt64?) { rom.append(address) }
 }

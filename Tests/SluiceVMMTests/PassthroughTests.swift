@@ -87,7 +87,13 @@ struct Harness {
         #expect(h.events.recent.contains(.romOutsideWindow(device: h.device.name, address: 0xf_0000)))
         #expect(!h.config.romIsMapped)
         h.write(0x30, 0xC800_0001)
-        #expect(h.config.romIsMapped)
+        #expect(!h.config.romIsMapped)                  // legal, but memory decoding is off
+        h.write(0x04, 0x0002, size: 2)
+        #expect(h.config.romPlacement == 0xC800_0000)
+        #expect(h.placement.rom == [0xC800_0000])
+        h.write(0x30, 0xC800_0000)                      // disabled again
+        #expect(h.placement.rom == [0xC800_0000, nil])
+        #expect(h.events.total == 1)
     }
 
     @Test func capabilityHeadersAreReadOnlyAndDeviceRegistersPassThrough() throws {
@@ -269,5 +275,26 @@ struct Harness {
             }
             #expect(cursor == size)
         }
+    }
+}
+
+@Suite struct VFIOReservedRangeTests {
+    @Test func gapsBetweenUsableIOVARangesAreReserved() {
+        // Type1 on x86 with VT-d: usable below the MSI window and above it up to the 48-bit width.
+        let usable: [ClosedRange<UInt64>] = [0...0xFEDF_FFFF, 0xFEF0_0000...0xFFFF_FFFF_FFFF]
+        #expect(VFIOGuestDMA.complement(of: usable) == [GuestRange(start: 0xFEE0_0000, end: 0xFEF0_0000),
+                                                          GuestRange(start: 1 << 48, end: 1 << 52)])
+        #expect(VFIOGuestDMA.complement(of: [0...UInt64.max]) == [])
+        #expect(VFIOGuestDMA.complement(of: []) == [GuestRange(start: 0, end: 1 << 52)])
+        // Unsorted and overlapping input.
+        #expect(VFIOGuestDMA.complement(of: [0x2000...0x2fff, 0x0...0xfff, 0x2800...0x3fff]).prefix(2)
+                == [GuestRange(start: 0x1000, end: 0x2000), GuestRange(start: 0x4000, end: 1 << 52)])
+    }
+
+    @Test func guestRAMLaidOutAroundTheMSIWindow() throws {
+        let reserved = VFIOGuestDMA.complement(of: [0...0xFEDF_FFFF, 0xFEF0_0000...0xFFFF_FFFF_FFFF])
+        let layout = try GuestMemoryLayout(ramSize: 6 << 30, reserved: reserved)
+        for r in layout.regions { for h in reserved { #expect(!r.guest.overlaps(h)) } }
+        #expect(layout.totalSize == 6 << 30)
     }
 }

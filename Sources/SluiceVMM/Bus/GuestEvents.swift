@@ -31,7 +31,7 @@ public enum GuestViolation: Hashable, Sendable, CustomStringConvertible {
         case .msiAddressRejected(let d, let a): return "\(d): MSI address \(hex(a)) is not the interrupt window; not routed"
         case .hostFailure(let d, let what): return "\(d): host failure: \(what)"
         case .deviceRegisterWrite(let d, let o, let v):
-            return "\(d): write of \(hex(v)) to register \(hex(o)) ignored"
+            return "\(d): write of \(hex(v)) to read-only register at BAR offset \(hex(o)) ignored"
         }
     }
 }

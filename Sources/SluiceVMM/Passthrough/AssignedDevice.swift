@@ -6,8 +6,9 @@ import SluiceSystem
 public protocol AssignedDevice: AnyObject {
     /// Host address, e.g. "0000:01:00.0".
     var name: String { get }
-    /// The VFIO group fd, told to KVM through the KVM-VFIO device; nil when there is none (tests).
-    var groupFD: CInt? { get }
+    /// The VFIO file KVM is told about through the KVM-VFIO device: the group fd, or (kernels with
+    /// KVM_DEV_VFIO_FILE, 6.6 on) the device fd. nil when there is none (tests).
+    var kvmVFIOFile: CInt? { get }
 
     func regionInfo(_ index: Int) throws -> AssignedRegionInfo?
     /// mmap of `size` bytes of region `index` from `offset` (only inside a mmappable area).
@@ -29,7 +30,7 @@ public protocol AssignedDevice: AnyObject {
 }
 
 /// Maps guest RAM for the device's DMA (IOVA = guest-physical address), per container/IOAS.
-public protocol DMAMapper: AnyObject {
+public protocol GuestDMAMapper: AnyObject {
     /// Ranges the IOMMU will not map (e.g. the MSI window): guest RAM must avoid them.
     var reservedIOVARanges: [GuestRange] { get }
     func mapDMA(iova: UInt64, memory: MemoryMapping, offset: Int, size: Int) throws

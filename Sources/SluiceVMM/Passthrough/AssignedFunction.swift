@@ -14,8 +14,9 @@ public final class AssignedFunction: PCIFunction, BARPlacementDelegate {
     public let config: VirtualConfigSpace
     private let mmio: IOBus
     private unowned let slots: GuestSlotInstaller
-    private let events: GuestEventLog
+    let events: GuestEventLog
     private var installed: [Int: (slots: [UInt32], trapBases: [UInt64])] = [:]
+    private var romBase: UInt64?
 
     public init(device: AssignedDevice, config: VirtualConfigSpace, mmio: IOBus, slots: GuestSlotInstaller,
                 events: GuestEventLog) {
@@ -72,8 +73,23 @@ public final class AssignedFunction: PCIFunction, BARPlacementDelegate {
         for b in old.trapBases { mmio.unregister(base: b) }
     }
 
-    /// Removes every BAR from guest-physical space (teardown).
-    public func removeAll() { for i in Array(installed.keys) { remove(i) } }
+    public func placeROM(size: UInt64, at address: UInt64?) {
+        if let old = romBase { mmio.unregister(base: old) }
+        romBase = nil
+        guard let address else { return }
+        do {
+            try mmio.register(ROMWindow(function: self), at: address, size: size)
+            romBase = address
+        } catch {
+            events.record(.hostFailure(device: device.name, what: "map ROM at 0x\(String(address, radix: 16)): \(error)"))
+        }
+    }
+
+    /// Removes every BAR and the ROM from guest-physical space (teardown).
+    public func removeAll() {
+        for i in Array(installed.keys) { remove(i) }
+        placeROM(size: 0, at: nil)
+    }
 
     public var installedBARs: [Int: (slots: [UInt32], trapBases: [UInt64])] { installed }
 }
@@ -113,8 +129,23 @@ final class BARTrapWindow: BusDevice {
     func write(offset: UInt64, size: Int, value: UInt64) {
         switch target(offset) {
         case .table(let o): function.config.msix!.writeTable(offset: o, size: size, value: value)
-        case .pba: break  // read-only
+        case .pba(let o):  // read-only: the guest cannot fake pending interrupts
+            function.events.record(.deviceRegisterWrite(device: function.device.name, offset: function.config.msix!.pbaOffset + o, value: value))
         case .device(let o): try? function.device.writeRegion(bar, offset: o, size: size, value: value)
         }
+    }
+}
+
+/// The expansion ROM, read through the device's ROM region (VFIO region 6); writes are refused.
+final class ROMWindow: BusDevice {
+    private unowned let function: AssignedFunction
+    init(function: AssignedFunction) { self.function = function }
+
+    func read(offset: UInt64, size: Int) -> UInt64 {
+        (try? function.device.readRegion(6, offset: offset, size: size)) ?? ~0
+    }
+
+    func write(offset: UInt64, size: Int, value: UInt64) {
+        function.events.record(.deviceRegisterWrite(device: function.device.name, offset: offset, value: value))
     }
 }

@@ -3,6 +3,8 @@ public protocol BARPlacementDelegate: AnyObject {
     /// Installs BAR `index` at `address`, or removes it (nil): memory slots for its directly
     /// mapped parts, trapped MMIO for the rest.
     func placeBAR(_ bar: BARState, at address: UInt64?)
+    /// Maps the expansion ROM (read-only, trapped) at `address`, or removes it (nil).
+    func placeROM(size: UInt64, at address: UInt64?)
 }
 
 /// The configuration space an assigned function shows the guest. The header's identity, BARs,
@@ -195,6 +197,7 @@ public final class VirtualConfigSpace {
             if bars[slot] != nil { bars[slot]!.write(slot: 0, value) }
             else if slot > 0, bars[slot - 1]?.kind == .memory64 { bars[slot - 1]!.write(slot: 1, value) }
             refreshPlacements()
+            checkROM()
             return true
         case 0x30:
             rom.write(merged(o, value, shift, size))
@@ -231,7 +234,10 @@ public final class VirtualConfigSpace {
             do { try device.writeConfig(offset: 0x04, size: 2, value: UInt32(new & Self.hardwareCommandMask)) }
             catch { events.record(.hostFailure(device: name, what: "command write: \(error)")) }
         }
-        if (old ^ new) & 0x2 != 0 { refreshPlacements() }
+        if (old ^ new) & 0x2 != 0 {
+            refreshPlacements()
+            checkROM()
+        }
     }
 
     // MARK: Placement checks
@@ -266,19 +272,26 @@ public final class VirtualConfigSpace {
 
     public func placement(ofBAR i: Int) -> UInt64? { placed[i] }
 
+    /// Maps the ROM when it is enabled, decoding is on and its range is legal (inside the window,
+    /// clear of every placed BAR); reports an illegal placement once.
     private func checkROM() {
-        guard rom.enabled, rom.size > 0 else { return }
-        let r = GuestRange(start: rom.address, size: rom.size)
-        if !allowed(r) || bars.compactMap({ $0 }).contains(where: { placed[$0.index] != nil && $0.range.overlaps(r) }) {
-            if refusedPlacement[6] != rom.address {
+        var want: UInt64? = nil
+        if rom.enabled && rom.size > 0 {
+            let r = GuestRange(start: rom.address, size: rom.size)
+            if allowed(r) && !bars.compactMap({ $0 }).contains(where: { placed[$0.index] != nil && $0.range.overlaps(r) }) {
+                want = command & 0x2 != 0 ? rom.address : nil
+            } else if refusedPlacement[6] != rom.address {
                 refusedPlacement[6] = rom.address
                 events.record(.romOutsideWindow(device: name, address: rom.address))
             }
         }
+        if want != romPlacement {
+            romPlacement = want
+            placementDelegate?.placeROM(size: rom.size, at: want)
+        }
     }
 
-    /// True when the ROM is enabled at a legal address (the VMM then serves its reads).
-    public var romIsMapped: Bool {
-        rom.enabled && rom.size > 0 && allowed(GuestRange(start: rom.address, size: rom.size))
-    }
+    /// Where the ROM is mapped, if it is.
+    public private(set) var romPlacement: UInt64?
+    public var romIsMapped: Bool { romPlacement != nil }
 }
