@@ -42,6 +42,17 @@ struct ReplyBuilder {
         #expect(IOMMUInfo.explainRejectedMap(info, iova: 0xffff_ffff_ffff_f000, size: 0x2000)?.contains("overflows") == true)
     }
 
+    /// iommufd reports its own IOVA alignment (IOMMU_IOAS_IOVA_RANGES out_iova_alignment): the
+    /// same explanation applies with that alignment instead of type1's smallest page.
+    @Test func rejectedIOASMapsAreExplainedWithTheReportedAlignment() {
+        let ranges: [ClosedRange<UInt64>] = [0...0xfedf_ffff, 0xfef0_0000...0x7f_ffff_ffff]
+        #expect(IOMMUInfo.explainRejectedMap(ranges: ranges, alignment: 2 << 20, iova: 0x20_0000, size: 0x20_0000) == nil)
+        #expect(IOMMUInfo.explainRejectedMap(ranges: ranges, alignment: 2 << 20, iova: 0x1000, size: 0x20_0000)?.contains("(0x200000)") == true)
+        #expect(IOMMUInfo.explainRejectedMap(ranges: ranges, alignment: 4096, iova: 0xfee0_0000, size: 0x1000)?.contains("MSI window") == true)
+        #expect(IOMMUInfo.explainRejectedMap(ranges: ranges, alignment: 4096, iova: 0x80_0000_0000, size: 0x1000)?.contains("not inside") == true)
+        #expect(IOMMUInfo.explainRejectedMap(ranges: ranges, alignment: 4096, iova: 0x1000, size: 0) == "size is 0")
+    }
+
     @Test func capabilityLoopIsAnErrorNotAHang() {
         var r = labIOMMUInfo()
         r.u32(24, 76)   // the DMA-available cap points back to the first one

@@ -47,7 +47,9 @@ extension VFIODevice {
         throw .malformed("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO kept growing")
     }
 
-    /// VFIO_DEVICE_PCI_HOT_RESET, proving ownership with the fds of every affected group.
+    /// VFIO_DEVICE_PCI_HOT_RESET, proving ownership with the fds of every affected group. A device
+    /// opened through iommufd passes no group at all: the kernel then checks that every affected
+    /// device is bound to the same iommufd (and refuses group fds with EINVAL).
     public func hotReset(groups: [VFIOGroup]) throws(VFIOError) {
         var buf = [UInt8](repeating: 0, count: 12 + 4 * groups.count)
         buf.putLE(UInt32(buf.count), at: 0)

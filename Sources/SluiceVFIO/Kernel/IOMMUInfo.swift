@@ -20,15 +20,20 @@ public struct IOMMUInfo: Sendable, Equatable {
     /// Why the type1 backend would refuse this mapping (alignment, an IOVA outside the usable
     /// ranges such as the MSI window), or nil when none of those applies.
     static func explainRejectedMap(_ info: IOMMUInfo, iova: UInt64, size: UInt64) -> String? {
-        let page = info.smallestPage
+        explainRejectedMap(ranges: info.iovaRanges, alignment: info.smallestPage, iova: iova, size: size)
+    }
+
+    /// The same checks for any IOMMU API that reports usable ranges and an IOVA alignment
+    /// (type1's smallest page, iommufd's out_iova_alignment).
+    static func explainRejectedMap(ranges: [ClosedRange<UInt64>], alignment page: UInt64, iova: UInt64, size: UInt64) -> String? {
         if size == 0 { return "size is 0" }
         if iova % page != 0 || size % page != 0 {
             return "iova and size must be multiples of the smallest IOMMU page (0x\(String(page, radix: 16)))"
         }
         let (last, overflow) = iova.addingReportingOverflow(size - 1)
         if overflow { return "iova + size overflows 64 bits" }
-        if !info.iovaRanges.isEmpty, !info.iovaRanges.contains(where: { $0.contains(iova) && $0.contains(last) }) {
-            let ranges = info.iovaRanges.map { "0x\(String($0.lowerBound, radix: 16))-0x\(String($0.upperBound, radix: 16))" }
+        if !ranges.isEmpty, !ranges.contains(where: { $0.contains(iova) && $0.contains(last) }) {
+            let ranges = ranges.map { "0x\(String($0.lowerBound, radix: 16))-0x\(String($0.upperBound, radix: 16))" }
             return "[0x\(String(iova, radix: 16)), 0x\(String(last, radix: 16))] is not inside one usable IOVA range (\(ranges.joined(separator: ", "))); reserved regions such as the MSI window cannot be mapped"
         }
         return nil

@@ -3,8 +3,8 @@ import Glibc
 #endif
 import CSluice
 
-/// MAP_DMA pins pages and charges them to the caller's RLIMIT_MEMLOCK (type1 counts them in
-/// VmLck). When the limit is the reason a map failed, this says exactly how much is needed.
+/// MAP_DMA and IOMMU_IOAS_MAP pin pages and charge them to RLIMIT_MEMLOCK (type1 counts them in
+/// VmLck, iommufd in VmPin). When the limit is the reason a map failed, this says exactly how much is needed.
 public struct MemlockShortfall: Sendable, Equatable, CustomStringConvertible {
     /// Bytes this process would hold locked after the map: what RLIMIT_MEMLOCK must allow.
     public var requiredBytes: UInt64
@@ -13,7 +13,7 @@ public struct MemlockShortfall: Sendable, Equatable, CustomStringConvertible {
     public var requestBytes: UInt64
 
     public var description: String {
-        "VFIO_IOMMU_MAP_DMA of \(requestBytes) bytes exceeds RLIMIT_MEMLOCK: \(lockedBytes) bytes already locked, "
+        "A DMA mapping of \(requestBytes) bytes exceeds RLIMIT_MEMLOCK: \(lockedBytes) bytes already locked, "
             + "limit \(limitBytes), so the limit must be at least \(requiredBytes) bytes "
             + "(\((requiredBytes + 1023) / 1024) KiB). Remedy: `ulimit -l \((requiredBytes + 1023) / 1024)` "
             + "or LimitMEMLOCK=\(requiredBytes) in the service, or a memlock line in /etc/security/limits.conf."

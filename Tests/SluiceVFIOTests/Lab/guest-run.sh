@@ -2,6 +2,8 @@
 # Runs inside the lab guest (chroot into the host root). Binds the e1000e to vfio-pci, runs the
 # SluiceVFIO lab suite from the host-built test binary, restores the device.
 # SLUICE_TREE is the package root (read-only over 9p).
+# SLUICE_LAB_BACKENDS: space-separated backends to run the suite through, one run each
+# (legacy, iommufd; default: the one VFIO.open chooses). The exit code is nonzero if any run failed.
 set -u
 DEV=${SLUICE_LAB_DEVICE:-0000:01:00.0}
 TREE=${SLUICE_TREE:?}
@@ -15,8 +17,16 @@ else
   echo "$DEV" > /sys/bus/pci/drivers_probe
 fi
 echo "LAB-STEP driver bound: $(basename "$(readlink /sys/bus/pci/devices/$DEV/driver)") group $(basename "$(readlink /sys/bus/pci/devices/$DEV/iommu_group)")"
-SLUICE_LAB_DEVICE=$DEV "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter "${SLUICE_LAB_FILTER:-LabDevice}" 2>&1
-RC=$?
+[ -e /dev/iommu ] && echo "LAB-STEP /dev/iommu present; cdev: $(ls /sys/bus/pci/devices/$DEV/vfio-dev 2>/dev/null) $(ls /dev/vfio/devices 2>/dev/null)"
+RC=0
+for B in ${SLUICE_LAB_BACKENDS:-auto}; do
+  [ "$B" = auto ] && B=
+  echo "LAB-STEP suite ${SLUICE_LAB_FILTER:-LabDevice} backend ${B:-auto}"
+  SLUICE_LAB_DEVICE=$DEV SLUICE_LAB_BACKEND=$B "$BIN/SluicePackageTests.xctest" --testing-library swift-testing --filter "${SLUICE_LAB_FILTER:-LabDevice}" 2>&1
+  R=$?
+  echo "LAB-RESULT backend ${B:-auto} rc=$R"
+  [ $R = 0 ] || RC=$R
+done
 if [ "${SLUICE_BIND:-sysfs}" = sluice ]; then
   "$BIN/sluice" restore "$DEV" --state-dir /run/sluice-state
 else
@@ -25,5 +35,5 @@ else
   echo "$DEV" > /sys/bus/pci/drivers_probe
 fi
 echo "LAB-STEP driver after: $(basename "$(readlink /sys/bus/pci/devices/$DEV/driver)")"
-dmesg | grep -E "DMAR|vfio" | tail -5
+dmesg | grep -E "DMAR|vfio|iommufd" | tail -8
 exit $RC

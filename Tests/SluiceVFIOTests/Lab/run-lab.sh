@@ -1,14 +1,34 @@
 #!/bin/bash
 # Runs the SluiceVFIO real-kernel suite in the QEMU lab (../shared/lab reference scripts until
 # `sluice lab` exists): one QEMU at a time under the machine-wide lock, with a timeout.
-# Usage: Tests/SluiceVFIOTests/Lab/run-lab.sh [device|bind]   (build first: swift build --build-tests)
+# Usage: Tests/SluiceVFIOTests/Lab/run-lab.sh [device|bind|bench|device-iommufd]
+#   (build first: swift build --build-tests)
 #   device: the library suite (LabDevice) on the e1000e, bound by hand through sysfs
 #   bind:   `sluice bind` for real: group refusal, --group, restore, --owner + RLIMIT_MEMLOCK, udev
 #   bench:  DMA-map 1 GiB through Sluice against the C baseline (Lab/bench/map1g.c), ratio
+#   device-iommufd (opt-in): the same LabDevice suite through the iommufd backend and then the
+#           legacy one, in one guest booted by `sluice lab run` on a 6.12 kernel built with
+#           CONFIG_IOMMUFD + CONFIG_VFIO_DEVICE_CDEV. The first run builds that kernel
+#           (scripts/lab-build-iommufd-kernel.sh: 6-15 min on 2 cores, then cached in
+#           $SLUICE_LAB_CACHE/kernel-iommufd); later runs boot it directly (about a minute in all).
+#           SLUICE_LAB_BACKENDS overrides the backends ("iommufd" alone, say).
 set -euo pipefail
 TREE=$(cd "$(dirname "$0")/../../.." && pwd)
 LAB=${SLUICE_LAB_SCRIPTS:-/work/shared/lab}
 MODE=${1:-device}
+if [ "$MODE" = device-iommufd ]; then
+  CACHE=${SLUICE_LAB_CACHE:-/var/cache/sluice/lab}
+  KERNEL=$CACHE/kernel-iommufd/bzImage
+  [ -s "$KERNEL" ] || "$TREE/scripts/lab-build-iommufd-kernel.sh"
+  LOG=/var/tmp/sluice-lab-iommufd-last.log
+  # `sluice lab run` takes the machine-wide QEMU lock itself ($SLUICE_LAB_LOCK, default
+  # /var/tmp/sluice-qemu.lock), tears the guest down at --timeout; timeout(1) backs it up.
+  timeout --kill-after=10 $(( ${SLUICE_LAB_TIMEOUT:-600} + 900 )) \
+    "$TREE/.build/debug/sluice" lab run --kernel "$KERNEL" --timeout "${SLUICE_LAB_TIMEOUT:-600}" --timing -- \
+    env SLUICE_TREE="$TREE" SLUICE_BIND=sluice SLUICE_LAB_BACKENDS="${SLUICE_LAB_BACKENDS:-iommufd legacy}" \
+    SLUICE_LAB_FILTER="${SLUICE_LAB_FILTER:-LabDevice}" "$TREE/Tests/SluiceVFIOTests/Lab/guest-run.sh" </dev/null 2>&1 | tee "$LOG"
+  exit "${PIPESTATUS[0]}"
+fi
 [ "$MODE" = bind ] && [ ! -x /var/tmp/sluice-udev/root/bin/udevadm ] && {
   # udevd for the guest: Debian's udev package unpacked, never installed on the host.
   mkdir -p /var/tmp/sluice-udev && (cd /var/tmp/sluice-udev && apt-get download udev && dpkg -x udev_*.deb root)
