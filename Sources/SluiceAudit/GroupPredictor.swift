@@ -89,6 +89,10 @@ public struct GroupPredictor: Sendable {
     public let nodes: [PCIAddressKey: Node]
     public let order: [PCIAddressKey]
     public let quirks: KernelQuirks
+    /// Functions by bus and by slot (function 0's address), in order: the alias searches look
+    /// only at their own bus, and a linear scan per device would make the prediction quadratic.
+    let byBus: [PCIAddressKey: [PCIAddressKey]]
+    let bySlot: [PCIAddressKey: [PCIAddressKey]]
 
     public init(nodes: [Node], quirks: KernelQuirks = .linux6_1) {
         var map: [PCIAddressKey: Node] = [:]
@@ -96,6 +100,13 @@ public struct GroupPredictor: Sendable {
         self.nodes = map
         self.order = nodes.map(\.id).sorted()
         self.quirks = quirks
+        var bus: [PCIAddressKey: [PCIAddressKey]] = [:], slot: [PCIAddressKey: [PCIAddressKey]] = [:]
+        for id in order {
+            bus[id.busKey, default: []].append(id)
+            slot[id.withFunction(0), default: []].append(id)
+        }
+        byBus = bus
+        bySlot = slot
     }
 
     // MARK: ACS, as pci_acs_enabled() decides it
@@ -226,7 +237,7 @@ public struct GroupPredictor: Sendable {
         guard devfns.insert(id).inserted else { return nil }
         if let g = groupOf[id] { return (g, nil) }
         guard let node = nodes[id] else { return nil }
-        for other in order where other != id && other.sameBus(as: id) {
+        for other in byBus[id.busKey] ?? [] where other != id {
             guard let peer = nodes[other], quirks.areDMAAliases(node, peer, nodes: nodes) else { continue }
             if let hit = aliasGroup(other, &devfns, groupOf) { return (hit.0, .dmaAliasQuirk(alias: other)) }
             if let hit = functionAliasGroup(other, &devfns, groupOf) { return hit }
@@ -238,7 +249,7 @@ public struct GroupPredictor: Sendable {
     private func functionAliasGroup(_ id: PCIAddressKey, _ devfns: inout Set<PCIAddressKey>,
                                     _ groupOf: [PCIAddressKey: Int]) -> (Int, Reason?)? {
         guard let node = nodes[id], node.multifunction, !acsEnabled(node) else { return nil }
-        for other in order where other != id && other.sameSlot(as: id) {
+        for other in bySlot[id.withFunction(0)] ?? [] where other != id {
             guard let peer = nodes[other], !acsEnabled(peer) else { continue }
             if let hit = aliasGroup(other, &devfns, groupOf) { return (hit.0, .multifunctionWithoutACS(slotPeer: other)) }
         }

@@ -6,6 +6,15 @@ public struct KernelQuirks: Sendable {
     let acsRules: [ACSRule]
     /// (vendor, device, functions the device also uses as requester ids).
     let aliasRules: [AliasRule]
+    /// Vendors with any alias quirk: most devices are ruled out with one set lookup.
+    let aliasVendors: Set<UInt16>
+
+    init(kernelVersion: String, acsRules: [ACSRule], aliasRules: [AliasRule]) {
+        self.kernelVersion = kernelVersion
+        self.acsRules = acsRules
+        self.aliasRules = aliasRules
+        aliasVendors = Set(aliasRules.map(\.vendor))
+    }
 
     struct ACSRule: Sendable {
         var vendor: UInt16
@@ -29,14 +38,16 @@ public struct KernelQuirks: Sendable {
 
     /// Requester ids a quirk makes this function use besides its own (same bus, other functions).
     func dmaAliases(of id: PCIAddressKey, nodes: [PCIAddressKey: GroupPredictor.Node]) -> [PCIAddressKey] {
-        guard let node = nodes[id] else { return [] }
+        guard let node = nodes[id], aliasVendors.contains(node.vendorID) else { return [] }
         return aliasRules.filter { $0.vendor == node.vendorID && $0.device == node.deviceID }
             .flatMap(\.aliasFunctions).filter { $0 != id.function }.map { id.withFunction($0) }
     }
 
+
     /// `pci_devs_are_dma_aliases`: either one names the other as an alias.
     func areDMAAliases(_ a: GroupPredictor.Node, _ b: GroupPredictor.Node, nodes: [PCIAddressKey: GroupPredictor.Node]) -> Bool {
-        dmaAliases(of: a.id, nodes: nodes).contains(b.id) || dmaAliases(of: b.id, nodes: nodes).contains(a.id)
+        guard aliasVendors.contains(a.vendorID) || aliasVendors.contains(b.vendorID) else { return false }
+        return dmaAliases(of: a.id, nodes: nodes).contains(b.id) || dmaAliases(of: b.id, nodes: nodes).contains(a.id)
     }
 }
 

@@ -4,8 +4,8 @@ import SluicePCI
 public typealias PCIAddressKey = PCIAddress
 
 extension PCIAddress {
-    func sameBus(as o: PCIAddress) -> Bool { domain == o.domain && bus == o.bus }
-    func sameSlot(as o: PCIAddress) -> Bool { sameBus(as: o) && device == o.device }
+    /// Device 0 function 0 of this bus: a key for "the same bus".
+    var busKey: PCIAddress { PCIAddress(domain: domain, bus: bus, device: 0, function: 0)! }
     /// Another function of this slot (function numbers 0-7 always make a valid address).
     func withFunction(_ f: UInt8) -> PCIAddress {
         PCIAddress(domain: domain, bus: bus, device: device, function: f & 7)!
