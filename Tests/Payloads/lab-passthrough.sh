@@ -14,4 +14,9 @@ addr=$(lspci -D -n -d 8086:10d3 | cut -d' ' -f1)
 echo vfio-pci > "/sys/bus/pci/devices/$addr/driver_override"
 [ -e "/sys/bus/pci/devices/$addr/driver" ] && echo "$addr" > "/sys/bus/pci/devices/$addr/driver/unbind"
 echo "$addr" > /sys/bus/pci/drivers_probe
+dmesg -c >/dev/null
 "$sluice" run --device "$addr" --mode long --payload "$payload" --timeout 120
+rc=$?
+echo "sluice run: exit $rc"
+dmesg | grep -iE "dmar|fault" | head -5
+exit $rc
