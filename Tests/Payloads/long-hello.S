@@ -13,19 +13,10 @@ _start:
         jmp     1b
 2:      mov     $ECAM, %edi
         mov     (%rdi), %ebp
-        mov     $8, %ecx
-3:      rol     $4, %ebp
-        mov     %ebp, %eax
-        and     $0xf, %al
-        add     $'0', %al
-        cmp     $'9', %al
-        jbe     4f
-        add     $('a' - '0' - 10), %al
-4:      outb    %al, %dx
-        loop    3b
-        mov     $'\n', %al
-        outb    %al, %dx
+        call    print
         mov     $3, %al
         outb    %al, $DEBUG_EXIT
         hlt
+
+        .include "print64.inc"
 msg:    .asciz  "hello from long mode\n"

@@ -21,19 +21,9 @@ _start:
         movl    $0x41, 8(%rdi)
         movl    $0, 12(%rdi)                # unmask
         mov     0x10(%rbx), %ebp
-        mov     $COM1, %dx
-        mov     $8, %ecx
-1:      rol     $4, %ebp
-        mov     %ebp, %eax
-        and     $0xf, %al
-        add     $'0', %al
-        cmp     $'9', %al
-        jbe     2f
-        add     $('a' - '0' - 10), %al
-2:      outb    %al, %dx
-        loop    1b
-        mov     $'\n', %al
-        outb    %al, %dx
+        call    print
         mov     $9, %al
         outb    %al, $DEBUG_EXIT
         hlt
+
+        .include "print64.inc"

@@ -26,17 +26,4 @@ _start:
         outb    %al, $DEBUG_EXIT
         hlt
 
-print:  mov     $COM1, %dx
-        mov     $8, %ecx
-1:      rol     $4, %ebp
-        mov     %ebp, %eax
-        and     $0xf, %al
-        add     $'0', %al
-        cmp     $'9', %al
-        jbe     2f
-        add     $('a' - '0' - 10), %al
-2:      outb    %al, %dx
-        loop    1b
-        mov     $'\n', %al
-        outb    %al, %dx
-        ret
+        .include "print64.inc"

@@ -54,7 +54,7 @@ public final class GuestEventLog {
     }
 
     public var summary: String {
-        total == 0 ? "no guest violations"
-            : "\(total) guest violation(s)" + (total > recent.count ? " (first \(recent.count) kept)" : "")
+        total == 0 ? "nothing to report"
+            : "\(total) event(s) reported" + (total > recent.count ? " (first \(recent.count) kept)" : "")
     }
 }

@@ -8,6 +8,8 @@ public final class VFIOAssignedDevice: AssignedDevice {
     public let session: VFIOSession
     private var regions: [Int: RegionInfo] = [:]
     private var intxTrigger: CInt?
+    private var intxUnmask: CInt?
+    private var intxEnabled = false
 
     public init(session: VFIOSession) { self.session = session }
 
@@ -68,14 +70,33 @@ public final class VFIOAssignedDevice: AssignedDevice {
         Int((try? session.device.irq(Self.index(kind)).count) ?? 0)
     }
 
+    /// vfio-pci runs one interrupt type at a time (enabling MSI or MSI-X while INTx is on is
+    /// EINVAL), as a PCI function does: INTx is switched off while MSI/MSI-X are on and back on,
+    /// with its resample fd, when they go off.
     public func setInterrupts(_ kind: AssignedInterruptKind, start: Int, eventFDs: [CInt]) throws {
-        if kind == .intx { intxTrigger = eventFDs.first }
-        try session.device.setTriggers(index: Self.index(kind), start: UInt32(start), eventfds: eventFDs)
+        switch kind {
+        case .intx:
+            intxTrigger = eventFDs.first
+            try session.device.setTriggers(index: VFIOPCI.intx, start: UInt32(start), eventfds: eventFDs)
+            intxEnabled = !eventFDs.isEmpty
+        case .msi, .msix:
+            if !eventFDs.isEmpty && intxEnabled {
+                try session.device.disableIRQs(index: VFIOPCI.intx)
+                intxEnabled = false
+            }
+            try session.device.setTriggers(index: Self.index(kind), start: UInt32(start), eventfds: eventFDs)
+            if eventFDs.isEmpty, let trigger = intxTrigger {
+                try session.device.enableINTx(trigger: trigger, unmask: intxUnmask)
+                intxEnabled = true
+            }
+        }
     }
 
     public func setINTxUnmask(eventFD: CInt?) throws {
+        intxUnmask = eventFD
         guard let trigger = intxTrigger else { return }
         try session.device.enableINTx(trigger: trigger, unmask: eventFD)
+        intxEnabled = true
     }
 
     public func reset() throws { try session.device.reset() }
