@@ -19,7 +19,7 @@ gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/nu
 # The QEMU child of a running sluice (setpriv execs QEMU, so it is the direct child).
 qemu_of() {
   local p=$1 q
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 3000); do  # up to 5 min: the lab lock may be held by someone else
     q=$(cat /proc/"$p"/task/*/children 2>/dev/null | tr -d ' ')
     [ -n "$q" ] && grep -q qemu "/proc/$q/comm" 2>/dev/null && { echo "$q"; return; }
     sleep 0.1

@@ -11,6 +11,8 @@ public struct LabSession {
     public var mode: GuestMode
     /// The command for `.run` mode.
     public var argv: [String]
+    /// NAME=VALUE words exported to the command.
+    public var environment: [String] = []
     public var cacheRoot = LabCache.defaultRoot()
     public var lockPath = LabRunner.defaultLockPath()
     public var verbose = false
@@ -52,7 +54,7 @@ public struct LabSession {
         let script = "\(dir)/cmd.sh"
         do {
             try Files.makeDirectories(dir)
-            try Files.writeAtomically(script, Array(GuestCommand.script(argv: argv, workingDirectory: currentDirectory()).utf8))
+            try Files.writeAtomically(script, Array(GuestCommand.script(argv: argv, workingDirectory: currentDirectory(), environment: environment).utf8))
         } catch { throw LabError("\(error)") }
         defer { unlink(script); rmdir(dir) }
         var runner = LabRunner(command: commandLine(boot: boot), lockPath: lockPath, progress: progress)

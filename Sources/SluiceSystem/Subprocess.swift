@@ -78,17 +78,25 @@ public final class Subprocess: @unchecked Sendable {
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
 
+        // Every descriptor we hand over is first duplicated above all target numbers: a source
+        // equal to another pair's target would otherwise be overwritten before its own dup2 ran.
+        var redirects: [(Int32, Int32)] = extraFds
         for (stream, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
             switch stream {
             case .inherit: break
             case .null:
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
-            case .fd(let fd):
-                posix_spawn_file_actions_adddup2(&actions, fd, target)
+            case .fd(let fd): redirects.append((fd, target))
             }
         }
-        for (ours, theirs) in extraFds {
-            posix_spawn_file_actions_adddup2(&actions, ours, theirs)
+        let floor = (redirects.map(\.1).max() ?? 2) + 1
+        var staged: [Int32] = []
+        defer { staged.forEach { close($0) } }
+        for (ours, theirs) in redirects {
+            let copy = fcntl(ours, F_DUPFD_CLOEXEC, floor)
+            if copy < 0 { throw SystemError.current("dup descriptor \(ours) for \(argv[0])") }
+            staged.append(copy)
+            posix_spawn_file_actions_adddup2(&actions, copy, theirs)
         }
 
         // The child starts with default dispositions and an empty mask whatever we installed.

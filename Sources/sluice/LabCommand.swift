@@ -94,15 +94,21 @@ struct LabRun: ParsableCommand {
     var dryRun = false
     @Flag(help: "Print boot and total times on stderr.")
     var timing = false
+    @Option(name: .customLong("env"), help: "NAME=VALUE exported to the command (repeatable; the host environment is not passed).")
+    var environment: [String] = []
     @Argument(parsing: .postTerminator, help: "The command, after --.")
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the command after --, e.g. sluice lab run -- lspci -nnk") }
+        for e in environment where !GuestCommand.isEnvironmentAssignment(e) {
+            throw ValidationError("--env \(e): expected NAME=VALUE")
+        }
     }
 
     func run() throws {
-        let session = try guest.session(mode: .run, argv: command, timeout: timeout)
+        var session = try guest.session(mode: .run, argv: command, timeout: timeout)
+        session.environment = environment
         do {
             if dryRun {
                 print(session.commandLine(boot: try session.prepare()).arguments.map(shellWord).joined(separator: " "))

@@ -32,6 +32,17 @@ import SluiceSystem
         #expect(out.text == "a b|$x|")
     }
 
+    @Test func environmentIsExportedQuoted() throws {
+        let script = GuestCommand.script(argv: ["sh", "-c", "printf '%s|%s' \"$A\" \"$PATH\""], workingDirectory: "/",
+                                         environment: ["A=x y $(no)", "PATH=/opt/bin:/usr/bin:/bin", "1BAD=z", "=v", "B-C=w"])
+        #expect(!script.contains("1BAD") && !script.contains("B-C") && !script.contains("export =v"))
+        let out = try Subprocess.run(["/bin/sh", "-c", script])
+        #expect(out.text == "x y $(no)|/opt/bin:/usr/bin:/bin")
+        #expect(GuestCommand.isEnvironmentAssignment("SLUICE_X=1"))
+        #expect(GuestCommand.isEnvironmentAssignment("E="))
+        #expect(!GuestCommand.isEnvironmentAssignment("NOEQUALS"))
+    }
+
     @Test func directoriesTheGuestReplacesAreNotEntered() {
         #expect(!GuestCommand.isVisibleInGuest("/tmp/build"))
         #expect(!GuestCommand.isVisibleInGuest("/run"))

@@ -41,6 +41,41 @@ import Glibc
         #expect(String(decoding: buf[0..<max(0, n)], as: UTF8.self) == "through fd 3\n")
     }
 
+    /// A descriptor passed under its own number survives exec although it is close-on-exec here
+    /// (posix_spawn's dup2 onto itself clears FD_CLOEXEC).
+    @Test func descriptorPassedUnderItsOwnNumber() throws {
+        let pipe = try Pipe()
+        let fd: Int32 = 57
+        #expect(dup2(pipe.write, fd) == fd)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        defer { close(fd) }
+        let child = try Subprocess.spawn(["sh", "-c", "echo same > /proc/self/fd/57"], stdout: .null, extraFds: [(fd, fd)])
+        pipe.closeWrite()
+        close(fd)
+        var buf = [UInt8](repeating: 0, count: 16)
+        let n = buf.withUnsafeMutableBytes { read(pipe.read, $0.baseAddress, $0.count) }
+        #expect(try child.wait() == .exited(0))
+        #expect(String(decoding: buf[0..<max(0, n)], as: UTF8.self) == "same\n")
+    }
+
+    /// Pairs whose numbers cross (one's source is the other's target) still land where asked.
+    @Test func crossedDescriptorsAreNotClobbered() throws {
+        let p60 = try Pipe(), p61 = try Pipe()
+        #expect(dup2(p60.write, 60) == 60 && dup2(p61.write, 61) == 61)
+        defer { close(60); close(61) }
+        let child = try Subprocess.spawn(["sh", "-c", "echo to60 > /proc/self/fd/60; echo to61 > /proc/self/fd/61"],
+                                         extraFds: [(61, 60), (60, 61)])
+        p60.closeWrite(); p61.closeWrite(); close(60); close(61)
+        #expect(try child.wait() == .exited(0))
+        func drain(_ fd: Int32) -> String {
+            var buf = [UInt8](repeating: 0, count: 16)
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            return String(decoding: buf[0..<max(0, n)], as: UTF8.self)
+        }
+        #expect(drain(p61.read) == "to60\n") // our 61 became the child's 60
+        #expect(drain(p60.read) == "to61\n")
+    }
+
     /// terminate() ends a child and every process of its group.
     @Test func terminateReachesTheWholeGroup() throws {
         let pipe = try Pipe()
