@@ -18,8 +18,10 @@ LAB=${SLUICE_LAB_SCRIPTS:-/work/shared/lab}
 MODE=${1:-device}
 if [ "$MODE" = device-iommufd ]; then
   CACHE=${SLUICE_LAB_CACHE:-/var/cache/sluice/lab}
-  KERNEL=$CACHE/kernel-iommufd/bzImage
-  [ -s "$KERNEL" ] || "$TREE/scripts/lab-build-iommufd-kernel.sh"
+  [ -s "$CACHE/kernel-iommufd/bzImage" ] || "$TREE/scripts/lab-build-iommufd-kernel.sh"
+  # The ELF vmlinux (PVH entry) boots faster under TCG than the bzImage it came with.
+  KERNEL=$CACHE/kernel-iommufd/vmlinux
+  [ -s "$KERNEL" ] || KERNEL=$CACHE/kernel-iommufd/bzImage
   LOG=/var/tmp/sluice-lab-iommufd-last.log
   # `sluice lab run` takes the machine-wide QEMU lock itself ($SLUICE_LAB_LOCK, default
   # /var/tmp/sluice-qemu.lock), tears the guest down at --timeout; timeout(1) backs it up.
