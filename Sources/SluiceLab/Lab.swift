@@ -49,7 +49,11 @@ public struct LabSession {
 
     public func run() throws(LabError) -> LabOutcome {
         do { try config.validate() } catch { throw LabError(error.description) }
+        for share in config.writableShares where !Files.isDirectory(share) {
+            throw LabError("--share \(share): no such directory")
+        }
         let boot = try prepare()
+        removeStaleRuns()
         let dir = runDirectory
         let script = "\(dir)/cmd.sh"
         do {
@@ -61,6 +65,16 @@ public struct LabSession {
         runner.verbose = verbose
         progress("booting \(config.kernel == .debian612 ? "6.12" : config.kernel == .debian61 ? "6.1" : "the given kernel") with \(config.iommu) IOMMU, \(config.topology.rawValue) topology")
         return try runner.run()
+    }
+
+    /// Run directories of sessions that died without cleaning up (SIGKILL).
+    private func removeStaleRuns() {
+        let runs = "\(cacheRoot)/runs"
+        for name in Files.list(runs) {
+            guard let pid = pid_t(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink("\(runs)/\(name)/cmd.sh")
+            rmdir("\(runs)/\(name)")
+        }
     }
 
     private func currentDirectory() -> String? {

@@ -55,7 +55,9 @@ public struct LabRunner {
         return p.isEmpty ? nil : p
     }
 
-    /// setpriv makes the kernel SIGKILL QEMU when we die, even by SIGKILL.
+    /// setpriv makes the kernel SIGKILL QEMU when we die, even by SIGKILL. The kernel ties the
+    /// death signal to the spawning *thread*: spawn from a thread that lives as long as the run
+    /// (the CLI's main thread), not from a pool thread that may exit.
     var argv: [String] { ["setpriv", "--pdeathsig", "KILL", "--"] + command.arguments }
 
     public func run() throws(LabError) -> LabOutcome {
