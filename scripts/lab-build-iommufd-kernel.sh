@@ -102,5 +102,6 @@ mv "$OUT/bzImage.tmp" "$OUT/bzImage"
 say "built $OUT/bzImage ($(du -h "$OUT/bzImage" | cut -f1), $(make -s kernelrelease))"
 # The uapi headers of this tree (iommufd.h, vfio.h with the cdev ioctls): what csluice_iommufd.h
 # was transcribed from, kept beside the image for checking it (the host's linux-libc-dev is 6.1).
-mkdir -p "$OUT/uapi"
-cp include/uapi/linux/iommufd.h include/uapi/linux/vfio.h "$OUT/uapi/"
+# scripts/check-iommufd-uapi.sh compiles Sluice's definitions against them.
+mkdir -p "$OUT/uapi/linux"
+cp include/uapi/linux/iommufd.h include/uapi/linux/vfio.h "$OUT/uapi/linux/"

@@ -140,6 +140,9 @@ struct ReplyBuilder {
 
     @Test func dependentDeviceAddress() {
         #expect(DependentDevice(groupOrDeviceID: 9, segment: 0, bus: 1, devfn: 0x08 | 1).address == "0000:01:01.1")
+        #expect(DependentDevice(groupOrDeviceID: 9, segment: 0, bus: 1, devfn: 0).description == "0000:01:00.0 (group 9)")
+        #expect(DependentDevice(groupOrDeviceID: 2, segment: 0, bus: 1, devfn: 0, namedByDeviceID: true).description == "0000:01:00.0 (iommufd device 2)")
+        #expect(DependentDevice(groupOrDeviceID: .max, segment: 0, bus: 1, devfn: 0, namedByDeviceID: true).description.contains("not owned"))
     }
 }
 

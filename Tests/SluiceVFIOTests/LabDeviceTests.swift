@@ -84,6 +84,9 @@ struct LabDevice {
         #expect(deps.map(\.address) == [address], "a bus reset behind the root port touches only the e1000e")
         if let binding = s.device.iommufdBinding {
             #expect(deps.map(\.groupOrDeviceID) == [binding.deviceID], "cdev: dependents are named by iommufd device id")
+            #expect(deps.allSatisfy { $0.namedByDeviceID })
+        } else {
+            #expect(!deps.contains { $0.namedByDeviceID })
         }
         // Mapping into the MSI window is refused with the reason, not a bare EINVAL.
         let page = try DMABuffer(size: 4096)

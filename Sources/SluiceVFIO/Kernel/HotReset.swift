@@ -14,7 +14,17 @@ public struct DependentDevice: Sendable, Equatable, CustomStringConvertible {
         }
         return "\(hex(segment, 4)):\(hex(bus, 2)):\(hex(devfn >> 3, 2)).\(devfn & 7)"
     }
-    public var description: String { "\(address) (group \(groupOrDeviceID))" }
+    /// Whether `groupOrDeviceID` is an iommufd device id: the kernel says so (FLAG_DEV_ID) when
+    /// the device was opened through its cdev.
+    public var namedByDeviceID = false
+    public var description: String {
+        guard namedByDeviceID else { return "\(address) (group \(groupOrDeviceID))" }
+        switch groupOrDeviceID {
+        case 0: return "\(address) (owned: in a bound device's group, not bound itself)"   // VFIO_PCI_DEVID_OWNED
+        case UInt32.max: return "\(address) (not owned by this iommufd)"                   // VFIO_PCI_DEVID_NOT_OWNED
+        default: return "\(address) (iommufd device \(groupOrDeviceID))"
+        }
+    }
 }
 
 extension VFIODevice {
@@ -30,6 +40,7 @@ extension VFIODevice {
             }
             let b = KernelBytes(buf)
             let count = Int(b.u32(8) ?? 0)
+            let byDeviceID = (b.u32(4) ?? 0) & UInt32(CSLUICE_VFIO_PCI_HOT_RESET_FLAG_DEV_ID) != 0
             if r < 0 {
                 let e = SystemError.current("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO \(name)")
                 guard e.errno == .noSpace, count <= 4096 else { throw .system(e) }
@@ -41,7 +52,7 @@ extension VFIODevice {
                 guard let g = b.u32(o), let s = b.u16(o + 4), let bus = b.u8(o + 6), let df = b.u8(o + 7) else {
                     throw .malformed("hot reset info entry \(i) of \(count) truncated")
                 }
-                return DependentDevice(groupOrDeviceID: g, segment: s, bus: bus, devfn: df)
+                return DependentDevice(groupOrDeviceID: g, segment: s, bus: bus, devfn: df, namedByDeviceID: byDeviceID)
             }
         }
         throw .malformed("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO kept growing")
@@ -56,6 +67,9 @@ extension VFIODevice {
         buf.putLE(UInt32(groups.count), at: 8)
         for (i, g) in groups.enumerated() { buf.putLE(g.fd.raw, at: 12 + 4 * i) }
         let r: CInt = buf.withUnsafeMutableBytes { csluiceIoctl(fd.descriptor, CSLUICE_VFIO_DEVICE_PCI_HOT_RESET, $0.baseAddress) }
-        if r < 0 { throw .system(SystemError.current("VFIO_DEVICE_PCI_HOT_RESET \(name) with \(groups.count) group fds")) }
+        if r < 0 {
+            let proof = groups.isEmpty ? "ownership through iommufd" : "\(groups.count) group fds"
+            throw .system(SystemError.current("VFIO_DEVICE_PCI_HOT_RESET \(name) with \(proof)"))
+        }
     }
 }

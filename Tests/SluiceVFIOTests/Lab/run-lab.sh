@@ -19,6 +19,8 @@ MODE=${1:-device}
 if [ "$MODE" = device-iommufd ]; then
   CACHE=${SLUICE_LAB_CACHE:-/var/cache/sluice/lab}
   [ -s "$CACHE/kernel-iommufd/bzImage" ] || "$TREE/scripts/lab-build-iommufd-kernel.sh"
+  # Sluice's transcription of the 6.12 uapi against the headers of the kernel about to run.
+  "$TREE/scripts/check-iommufd-uapi.sh"
   # The ELF vmlinux (PVH entry) boots faster under TCG than the bzImage it came with.
   KERNEL=$CACHE/kernel-iommufd/vmlinux
   [ -s "$KERNEL" ] || KERNEL=$CACHE/kernel-iommufd/bzImage
