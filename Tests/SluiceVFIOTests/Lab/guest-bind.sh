@@ -74,7 +74,7 @@ check "unprivileged map beyond RLIMIT_MEMLOCK gives the exact number" '[ $RC = 0
 # virtio-net (iommu_platform=on): bind, inspect (no reset), restore; dry run changes nothing.
 VN=; for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x1041 ] && VN=$(basename $d); done
 "$S" bind "$VN" --dry-run --json --state-dir $ST > /run/dry.json; RC=$?
-check "dry run of $VN plans a bind and changes nothing" '[ $RC = 0 ] && grep -q "\"dryRun\" : true" /run/dry.json && [ "$(drv $VN)" = virtio-pci ]'
+check "dry run of $VN plans a bind and changes nothing" '[ $RC = 0 ] && grep -q "\"dry_run\" : true" /run/dry.json && [ "$(drv $VN)" = virtio-pci ]'
 "$S" bind "$VN" --state-dir $ST && "$S" info "$VN" | tee /run/vn.txt
 check "virtio-net $VN bound to vfio-pci, reset not supported" '[ "$(drv $VN)" = vfio-pci ] && grep -q "reset not supported" /run/vn.txt'
 "$S" restore "$VN" --state-dir $ST
