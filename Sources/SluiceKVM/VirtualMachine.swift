@@ -7,13 +7,11 @@ import SystemPackage
 public struct VirtualMachine: ~Copyable {
     let fd: OwnedFD
     let vcpuMapSize: Int
-    let supportedCPUID: CPUIDTable
     private var slots: [UInt32: MemorySlot] = [:]
 
-    init(fd: consuming OwnedFD, vcpuMapSize: Int, supportedCPUID: CPUIDTable) {
+    init(fd: consuming OwnedFD, vcpuMapSize: Int) {
         self.fd = fd
         self.vcpuMapSize = vcpuMapSize
-        self.supportedCPUID = supportedCPUID
     }
 
     var descriptor: FileDescriptor { fd.descriptor }
@@ -76,7 +74,9 @@ public struct VirtualMachine: ~Copyable {
 
     // MARK: vCPUs
 
-    public func createVCPU(id: UInt32) throws(KVMError) -> VCPU {
+    /// A vCPU with `cpuid` (typically `KVM.supportedCPUID()`), or with KVM's default when nil:
+    /// an empty table, so the guest's CPUID instruction reports no features.
+    public func createVCPU(id: UInt32, cpuid: CPUIDTable? = nil) throws(KVMError) -> VCPU {
         let d = descriptor
         let raw = try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_CREATE_VCPU, "KVM_CREATE_VCPU", value: UInt(id))
@@ -88,7 +88,7 @@ public struct VirtualMachine: ~Copyable {
                               what: "kvm_run of vCPU \(id)")
         }
         let vcpu = try VCPU(fd: vcpuFD, id: id, run: run)
-        try vcpu.setCPUID(supportedCPUID)
+        if let cpuid { try vcpu.setCPUID(cpuid) }
         return vcpu
     }
 }
