@@ -7,7 +7,9 @@ import SystemPackage
 public struct VirtualMachine: ~Copyable {
     let fd: OwnedFD
     let vcpuMapSize: Int
-    private var slots: [UInt32: MemorySlot] = [:]
+    /// Installed slots, searched in order (a few dozen at most). Not a Dictionary: its first use
+    /// costs the Swift runtime a scan of every protocol conformance in the binary, at start-up.
+    private var slots: [MemorySlot] = []
 
     init(fd: consuming OwnedFD, vcpuMapSize: Int) {
         self.fd = fd
@@ -38,22 +40,25 @@ public struct VirtualMachine: ~Copyable {
         try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION", &region)
         }
-        slots[slot] = MemorySlot(guestAddress: guestAddress, size: length, mapping: mapping)
+        slots.removeAll { $0.slot == slot }
+        slots.append(MemorySlot(slot: slot, guestAddress: guestAddress, size: length, mapping: mapping))
     }
 
     /// Deletes a slot (size 0), after which its mapping may be released.
     public mutating func removeMemorySlot(_ slot: UInt32) throws(KVMError) {
-        guard let existing = slots[slot] else { return }
+        guard let existing = slots.first(where: { $0.slot == slot }) else { return }
         var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: existing.guestAddress,
                                                  memory_size: 0, userspace_addr: 0)
         let d = descriptor
         try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION (delete)", &region)
         }
-        slots[slot] = nil
+        slots.removeAll { $0.slot == slot }
     }
 
-    public var memorySlots: [UInt32: MemorySlot] { slots }
+    public var memorySlots: [UInt32: MemorySlot] {
+        Dictionary(uniqueKeysWithValues: slots.map { ($0.slot, $0) })
+    }
 
     /// The real-mode TSS (three pages) and EPT identity map page must sit in guest-physical
     /// space outside RAM; KVM requires this on Intel and ignores it on AMD.
@@ -95,6 +100,7 @@ public struct VirtualMachine: ~Copyable {
 
 /// One installed memory slot.
 public struct MemorySlot: Sendable {
+    public let slot: UInt32
     public let guestAddress: UInt64
     public let size: Int
     let mapping: MemoryMapping
