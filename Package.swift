@@ -7,6 +7,7 @@ let package = Package(
     name: "Sluice",
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-vmm", targets: ["sluice-vmm"]),
         .library(name: "SluicePCI", targets: ["SluicePCI"]),
         .library(name: "SluiceACPI", targets: ["SluiceACPI"]),
         .library(name: "SluiceVTd", targets: ["SluiceVTd"]),
@@ -41,6 +42,10 @@ let package = Package(
         .target(name: "SluiceLab", dependencies: ["SluiceSystem"]),
         // VT-d model benchmark (swift run -c release vtd-bench).
         .executableTarget(name: "vtd-bench", dependencies: ["SluiceVTd"], path: "Benchmarks/vtd"),
+        // The VMM process `sluice run` executes: no ArgumentParser, no Foundation, the Swift runtime
+        // linked in statically, so what it holds beyond guest RAM stays small.
+        .executableTarget(name: "sluice-vmm", dependencies: ["SluiceVMM", "SluiceVFIO"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
         .executableTarget(name: "sluice", dependencies: [
             "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",

@@ -5,7 +5,7 @@
 //   mean_exit_round_trip_ns (last exit - first exit) / (exits - 1)
 //   rss_bytes, rss_anon_bytes (VmRSS, RssAnon), guest_resident_bytes
 // With CPUID=1 in the environment it also gives the vCPU the host's supported CPUID
-// (KVM_GET_SUPPORTED_CPUID + KVM_SET_CPUID2), as Sluice always does: the same KVM work.
+// (KVM_GET_SUPPORTED_CPUID + KVM_SET_CPUID2), as Sluice does for 64-bit payloads.
 // SYNC_REGS=1 makes the kernel copy the general registers into kvm_run on every exit (as Sluice does).
 // Usage: [CPUID=1] [SYNC_REGS=1] baseline PAYLOAD [MEMORY_BYTES]
 #define _GNU_SOURCE

@@ -45,12 +45,13 @@ public struct KVM: ~Copyable {
         let raw = try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_CREATE_VM, "KVM_CREATE_VM", value: 0)
         }
-        return VirtualMachine(fd: OwnedFD(adopting: FileDescriptor(rawValue: raw)),
-                              vcpuMapSize: vcpuMapSize, supportedCPUID: try supportedCPUID())
+        return VirtualMachine(fd: OwnedFD(adopting: FileDescriptor(rawValue: raw)), vcpuMapSize: vcpuMapSize)
     }
 
-    /// KVM_GET_SUPPORTED_CPUID: what the host can expose; the vCPU gets it unchanged,
-    /// which long mode needs (KVM refuses EFER.LME unless the guest's CPUID has LM).
+    /// KVM_GET_SUPPORTED_CPUID: what the host can expose, for `VirtualMachine.createVCPU(id:cpuid:)`.
+    /// Without it the guest's CPUID reports no features (no LM, no APIC), which 64-bit guests
+    /// check; the call is slow under nested KVM (about 0.4 ms here), so it is asked for only
+    /// when the guest needs it.
     public func supportedCPUID() throws(KVMError) -> CPUIDTable {
         var capacity = 128
         while true {

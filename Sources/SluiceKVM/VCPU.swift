@@ -91,7 +91,8 @@ public struct VCPU: ~Copyable {
         try kvmCall { () throws(SystemError) in try IOCTL.call(d, CSLUICE_KVM_SET_SREGS, "KVM_SET_SREGS", &s) }
     }
 
-    func setCPUID(_ table: CPUIDTable) throws(KVMError) {
+    /// KVM_SET_CPUID2: what CPUID reports to the guest. Before the first KVM_RUN only.
+    public func setCPUID(_ table: CPUIDTable) throws(KVMError) {
         let d = fd.descriptor
         try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_SET_CPUID2, "KVM_SET_CPUID2", bytes: table.buffer.baseAddress)

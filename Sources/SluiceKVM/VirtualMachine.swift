@@ -7,13 +7,13 @@ import SystemPackage
 public struct VirtualMachine: ~Copyable {
     let fd: OwnedFD
     let vcpuMapSize: Int
-    let supportedCPUID: CPUIDTable
-    private var slots: [UInt32: MemorySlot] = [:]
+    /// Installed slots, searched in order (a few dozen at most). Not a Dictionary: its first use
+    /// costs the Swift runtime a scan of every protocol conformance in the binary, at start-up.
+    private var slots: [MemorySlot] = []
 
-    init(fd: consuming OwnedFD, vcpuMapSize: Int, supportedCPUID: CPUIDTable) {
+    init(fd: consuming OwnedFD, vcpuMapSize: Int) {
         self.fd = fd
         self.vcpuMapSize = vcpuMapSize
-        self.supportedCPUID = supportedCPUID
     }
 
     var descriptor: FileDescriptor { fd.descriptor }
@@ -40,22 +40,25 @@ public struct VirtualMachine: ~Copyable {
         try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION", &region)
         }
-        slots[slot] = MemorySlot(guestAddress: guestAddress, size: length, mapping: mapping)
+        slots.removeAll { $0.slot == slot }
+        slots.append(MemorySlot(slot: slot, guestAddress: guestAddress, size: length, mapping: mapping))
     }
 
     /// Deletes a slot (size 0), after which its mapping may be released.
     public mutating func removeMemorySlot(_ slot: UInt32) throws(KVMError) {
-        guard let existing = slots[slot] else { return }
+        guard let existing = slots.first(where: { $0.slot == slot }) else { return }
         var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: existing.guestAddress,
                                                  memory_size: 0, userspace_addr: 0)
         let d = descriptor
         try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION (delete)", &region)
         }
-        slots[slot] = nil
+        slots.removeAll { $0.slot == slot }
     }
 
-    public var memorySlots: [UInt32: MemorySlot] { slots }
+    public var memorySlots: [UInt32: MemorySlot] {
+        Dictionary(uniqueKeysWithValues: slots.map { ($0.slot, $0) })
+    }
 
     /// The real-mode TSS (three pages) and EPT identity map page must sit in guest-physical
     /// space outside RAM; KVM requires this on Intel and ignores it on AMD.
@@ -76,7 +79,9 @@ public struct VirtualMachine: ~Copyable {
 
     // MARK: vCPUs
 
-    public func createVCPU(id: UInt32) throws(KVMError) -> VCPU {
+    /// A vCPU with `cpuid` (typically `KVM.supportedCPUID()`), or with KVM's default when nil:
+    /// an empty table, so the guest's CPUID instruction reports no features.
+    public func createVCPU(id: UInt32, cpuid: CPUIDTable? = nil) throws(KVMError) -> VCPU {
         let d = descriptor
         let raw = try kvmCall { () throws(SystemError) in
             try IOCTL.call(d, CSLUICE_KVM_CREATE_VCPU, "KVM_CREATE_VCPU", value: UInt(id))
@@ -88,13 +93,14 @@ public struct VirtualMachine: ~Copyable {
                               what: "kvm_run of vCPU \(id)")
         }
         let vcpu = try VCPU(fd: vcpuFD, id: id, run: run)
-        try vcpu.setCPUID(supportedCPUID)
+        if let cpuid { try vcpu.setCPUID(cpuid) }
         return vcpu
     }
 }
 
 /// One installed memory slot.
 public struct MemorySlot: Sendable {
+    public let slot: UInt32
     public let guestAddress: UInt64
     public let size: Int
     let mapping: MemoryMapping

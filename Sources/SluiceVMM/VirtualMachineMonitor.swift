@@ -99,7 +99,8 @@ public final class VirtualMachineMonitor {
         // Built in locals: a throw part-way must not leave a half-initialized owner.
         // Fail fast, naming the capability, for what this machine will use.
         let required = config.irqchip ? KVMCapability.requiredByVMM : KVMCapability.requiredForGuest
-        var vm = try viaKVM { () throws(KVMError) in try KVM(requiring: required).createVM() }
+        let kvm = try viaKVM { () throws(KVMError) in try KVM(requiring: required) }
+        var vm = try viaKVM { () throws(KVMError) in try kvm.createVM() }
         let vcpu = try viaKVM { () throws(KVMError) in
             try vm.setTSSAddress(0xfffb_d000)
             if config.irqchip {
@@ -110,7 +111,7 @@ public final class VirtualMachineMonitor {
                 try vm.setMemorySlot(UInt32(i), guestAddress: r.guest.start, mapping: memory.mapping,
                                      offset: r.hostOffset, size: Int(r.guest.size))
             }
-            let vcpu = try vm.createVCPU(id: 0)
+            let vcpu = try vm.createVCPU(id: 0, cpuid: config.payload.needsHostCPUID ? try kvm.supportedCPUID() : nil)
             // Only the general registers: the loop never reads the others, and each synced set
             // costs the kernel a copy on every exit.
             vcpu.syncedRegisters = [.general]

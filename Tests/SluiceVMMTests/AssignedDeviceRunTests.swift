@@ -82,6 +82,25 @@ final class RecordingDMA: GuestDMAMapper {
         #expect(dma.mapped.isEmpty)
     }
 
+    @Test func kvmVFIORefusalIsReportedAndAssignmentGoesOn() throws {
+        // No VFIO on this host: an eventfd stands in for the group fd, which KVM refuses.
+        // On x86 with a coherent IOMMU the device works without the KVM-VFIO link, so the VMM
+        // names the refusal and keeps the device.
+        let device = FakeAssignedDevice()
+        let notAGroup = try EventFD()
+        device.kvmVFIOFile = notAGroup.raw
+        let vmm = try VirtualMachineMonitor(VMMConfiguration(memorySize: 16 << 20, payload: .flat([0xf4], mode: .real),
+                                                             irqchip: true, serialSink: CapturingSink()))
+        try vmm.assign(device, dma: RecordingDMA(), slot: 1)
+        #expect(vmm.assignedFunctions.count == 1)
+        let refused = vmm.events.recent.contains {
+            if case .hostFailure(device: device.name, let what) = $0 { return what.hasPrefix("KVM-VFIO device") }
+            return false
+        }
+        #expect(refused, "\(vmm.events.recent)")
+        vmm.releaseAssignedDevices()
+    }
+
     @Test func assignmentNeedsTheIrqchip() throws {
         let vmm = try VirtualMachineMonitor(VMMConfiguration(memorySize: 1 << 20, payload: .flat([0xf4], mode: .real),
                                                              serialSink: CapturingSink()))

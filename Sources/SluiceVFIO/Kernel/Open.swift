@@ -8,11 +8,26 @@ public enum VFIOBackend: String, Sendable, CaseIterable {
     case iommufd
 }
 
-/// A device opened for user-space driving: the device fd and the address space its DMA goes through.
+/// A device opened for user-space driving: the device fd, the address space its DMA goes through
+/// and, on the legacy backend, the group it was opened through.
 public struct VFIOSession: @unchecked Sendable {
     public let device: VFIODevice
     public let dma: any DMAMapper
     public let backend: VFIOBackend
+    /// The group (legacy backend only; an iommufd session has none).
+    public let group: VFIOGroup?
+
+    public init(device: VFIODevice, dma: any DMAMapper, backend: VFIOBackend, group: VFIOGroup? = nil) {
+        self.device = device
+        self.dma = dma
+        self.backend = backend
+        self.group = group
+    }
+
+    /// The file KVM's KVM-VFIO device is told about (KVM_DEV_VFIO_FILE_ADD, formerly GROUP_ADD):
+    /// the group fd on the legacy backend; the device cdev fd on iommufd, which kernels accept
+    /// from 6.6 (KVM_DEV_VFIO_FILE) and older ones refuse, having no cdev either.
+    public var kvmFile: CInt { group?.fd.raw ?? device.fd.raw }
 }
 
 public enum VFIO {
@@ -51,6 +66,6 @@ public enum VFIO {
         try group.attach(to: container)
         try container.setType1v2()
         let device = try group.openDevice(address, vfToken: vfToken)
-        return VFIOSession(device: device, dma: container, backend: .legacy)
+        return VFIOSession(device: device, dma: container, backend: .legacy, group: group)
     }
 }

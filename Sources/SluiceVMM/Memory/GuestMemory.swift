@@ -31,7 +31,12 @@ public final class GuestMemory: @unchecked Sendable {
     @discardableResult
     public func write(_ bytes: some Collection<UInt8>, at address: UInt64) -> Bool {
         guard let o = offset(of: address, count: bytes.count) else { return false }
-        return mapping.write(bytes, at: o)
+        // Contiguous bytes (payloads, kernels) are copied at once: a byte loop is slow for a
+        // kernel, and the generic path costs the runtime a conformance scan at start-up.
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            if let from = source.baseAddress { (mapping.base + o).copyMemory(from: from, byteCount: source.count) }
+        }
+        return copied != nil || mapping.write(bytes, at: o)
     }
 
     public func read(count: Int, at address: UInt64) -> [UInt8]? {

@@ -2,26 +2,39 @@
 /// mechanisms (ports 0xCF8/0xCFC and ECAM) that both end in `read`/`write` here, where every
 /// offset and size is checked before a function sees it.
 public final class PCIRoot {
-    private var functions: [PCIFunctionAddress: any PCIFunction] = [:]
+    /// A handful of functions, searched in order. Not a Dictionary: the first Dictionary of a
+    /// new key type costs the Swift runtime a scan of every protocol conformance in the binary
+    /// (tens of microseconds) before the guest's first instruction.
+    private var functions: [(address: PCIFunctionAddress, function: any PCIFunction)] = []
     let events: GuestEventLog
 
     public init(events: GuestEventLog) { self.events = events }
 
-    public func attach(_ f: any PCIFunction, at address: PCIFunctionAddress) { functions[address] = f }
+    public func attach(_ f: any PCIFunction, at address: PCIFunctionAddress) {
+        if let i = functions.firstIndex(where: { $0.address == address }) {
+            functions[i].function = f
+        } else {
+            functions.append((address, f))
+        }
+    }
 
     public var addresses: [PCIFunctionAddress] {
-        functions.keys.sorted { ($0.bus, $0.device, $0.function) < ($1.bus, $1.device, $1.function) }
+        functions.map(\.address).sorted { ($0.bus, $0.device, $0.function) < ($1.bus, $1.device, $1.function) }
+    }
+
+    private func function(at address: PCIFunctionAddress) -> (any PCIFunction)? {
+        functions.first { $0.address == address }?.function
     }
 
     /// Absent functions read as all ones: that is how a scan tells they are absent.
     public func read(_ address: PCIFunctionAddress, offset: Int, size: Int) -> UInt32 {
-        guard let f = functions[address] else { return size == 4 ? ~0 : (1 << (8 * UInt32(size))) - 1 }
+        guard let f = function(at: address) else { return size == 4 ? ~0 : (1 << (8 * UInt32(size))) - 1 }
         guard valid(offset, size, f, address) else { return size == 4 ? ~0 : (1 << (8 * UInt32(size))) - 1 }
         return f.configRead(offset: offset, size: size)
     }
 
     public func write(_ address: PCIFunctionAddress, offset: Int, size: Int, value: UInt32) {
-        guard let f = functions[address], valid(offset, size, f, address) else { return }
+        guard let f = function(at: address), valid(offset, size, f, address) else { return }
         f.configWrite(offset: offset, size: size, value: value)
     }
 

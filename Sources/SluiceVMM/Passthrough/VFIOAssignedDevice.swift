@@ -14,7 +14,7 @@ public final class VFIOAssignedDevice: AssignedDevice {
     public init(session: VFIOSession) { self.session = session }
 
     public var name: String { session.device.name }
-    public var kvmVFIOFile: CInt? { session.device.fd.raw }
+    public var kvmVFIOFile: CInt? { session.kvmFile }
 
     private func region(_ index: Int) throws(VFIOError) -> RegionInfo {
         if let r = regions[index] { return r }
