@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the hand-made capture trees handmade-desktop-gpu and handmade-dual-socket.
 
-Usage: python3 Tests/Fixtures/sysfs/handmade/make.py   (rewrites both trees from scratch)
+Usage: python3 Tests/Fixtures/sysfs/.handmade/make.py   (rewrites both trees from scratch)
 
 The trees follow the layout of Examples/capture-sysfs.sh exactly. Where each byte comes from is
 said next to it and in each tree's SOURCE.md: the X710 header is transcribed from a public
@@ -296,7 +296,7 @@ def nvidia_gtx1080():
     bar(c, 5, 0x0000e001)                           # I/O 128
     c.w32(0x30, 0xf7000000)                         # ROM 512K, disabled
     c.w8(0x3c, 0x10)
-    cap_pm(c, 0x60, 0x68, pmc=0x0603, pmcsr=0x0008)
+    cap_pm(c, 0x60, 0x68, pmc=0x0003, pmcsr=0x0008)          # D1- D2-, PME none, NoSoftRst+
     cap_msi(c, 0x68, 0x78, 0x0081, addr=0xfee00358, data=0x0000)
     cap_exp(c, 0x78, 0x00, 0x0012,                  # v2, Legacy Endpoint
             devcap=0x05908de1, devctl=0x2930, devsta=0x0009,
@@ -315,7 +315,7 @@ def nvidia_gp104_audio():
     c = Config(4096)
     header(c, 0x10de, 0x10f0, 0x0006, 0x0010, 0xa1, 0x040300, 0x80, 0x10de, 0x119e, cap=0x60, pin=2, line=0x11)
     bar(c, 0, 0xf7080000)                           # 16K
-    cap_pm(c, 0x60, 0x68, pmc=0x0603, pmcsr=0x0008)
+    cap_pm(c, 0x60, 0x68, pmc=0x0003, pmcsr=0x0008)
     cap_msi(c, 0x68, 0x78, 0x0080, addr=0, data=0)
     cap_exp(c, 0x78, 0x00, 0x0002,                  # v2, Endpoint
             devcap=0x00908de1, devctl=0x2930, devsta=0x0009,
@@ -343,21 +343,28 @@ def intel_9series_rp(device, port, sec, mem=None, func_mf=True):
     return c
 
 def samsung_sm961():
+    # Bytes 0x00-0x3f transcribed from a public `lspci -x -vvv` of an SM961 (SOURCE.md), BAR0
+    # renumbered (fd600000 -> f7200000); the capabilities encode that dump's -vvv decoding
+    # register by register; LnkSta says 5GT/s because the PCH port above is a 5GT/s port.
     c = Config(4096)
-    header(c, 0x144d, 0xa804, 0x0406, 0x0010, 0x00, 0x010802, 0x00, 0x144d, 0xa801, cap=0x40, pin=1, line=0xff)
-    bar(c, 0, 0x00000000f720000c & ~0x8 | 0x4)     # 16K, 64-bit non-prefetchable
-    cap_pm(c, 0x40, 0x50, pmc=0x0003, pmcsr=0x0008)
-    cap_msi(c, 0x50, 0x70, 0x0084)
-    cap_exp(c, 0x70, 0xb0, 0x0002,
-            devcap=0x10008fc0, devctl=0x2950, devsta=0x0010,
-            lnkcap=0x00477c43, lnkctl=0x0040, lnksta=0x1042,
-            devcap2=0x00700d92, devctl2=0x0000, lnkcap2=0x0000000e, lnkctl2=0x0003, lnksta2=0x0000)
-    cap_msix(c, 0xb0, 0x00, 0x8020, 0x00003000, 0x00002000)   # Enable+, 33 vectors, BAR0
+    c.raw(0, """4d 14 04 a8 06 05 10 00 00 02 08 01 00 00 00 00
+                04 00 60 fd 00 00 00 00 00 00 00 00 00 00 00 00
+                00 00 00 00 00 00 00 00 00 00 00 00 4d 14 01 a8
+                00 00 00 00 40 00 00 00 00 00 00 00 0b 01 00 00""")
+    c.w32(0x10, 0xf7200004)
+    cap_pm(c, 0x40, 0x50, pmc=0x0003, pmcsr=0x0008)          # D1- D2-, no PME; NoSoftRst+
+    cap_msi(c, 0x50, 0x70, 0x008a)                            # Enable- Count=1/32 64bit+
+    cap_exp(c, 0x70, 0xb0, 0x0002,                            # v2 Endpoint
+            devcap=0x1 | (7 << 6) | (7 << 9) | (1 << 15) | (250 << 18) | (1 << 26) | (1 << 28),  # 25.000W, FLR+
+            devctl=0x281f, devsta=0x0010,                     # the dump's `setpci 0x78.w` = 281f
+            lnkcap=0x3 | (4 << 4) | (2 << 10) | (6 << 15) | (1 << 18) | (1 << 22),  # 8GT/s x4, L1 <64us
+            lnkctl=0x0140, lnksta=0x1042,
+            devcap2=0x0000081f, devctl2=0x0400, lnkcap2=0x0000000e, lnkctl2=0x0003, lnksta2=0x001e)
+    cap_msix(c, 0xb0, 0x00, 0x8020, 0x00003000, 0x00002000)   # Enable+ Count=33, BAR0 3000 / 2000
     ext_aer(c, 0x100, 0x148)
     ext_dsn(c, 0x148, 0x158, 0x0000000000000000)
-    ext(c, 0x158, 0x0004, 1, 0x168)
-    ext(c, 0x168, 0x0019, 1, 0x188)
-    ext_ltr(c, 0x188, 0x000, 0x1003, 0x1003)
+    ext(c, 0x158, 0x0004, 1, 0x188)                           # Power Budgeting
+    ext_ltr(c, 0x188, 0x000, 0x1003, 0x1003)                  # 3145728ns: value 3, scale 4 (2^20 ns)
     return c
 
 # The X710 header: transcribed from the public `lspci -xxx -s 04:00.0` / `04:00.1` dump quoted in
