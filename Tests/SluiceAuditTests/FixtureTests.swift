@@ -14,7 +14,7 @@ import SluicePCI
         return "Tests/Fixtures/sysfs"
     }()
 
-    static let names = ["host-nested-kvm", "q35-amd-iommu", "q35-default", "q35-host-drivers", "q35-intremap-off",
+    static let names = ["handmade-desktop-gpu", "handmade-dual-socket", "host-nested-kvm", "q35-amd-iommu", "q35-default", "q35-host-drivers", "q35-intremap-off",
                         "q35-iommu-off", "q35-multifunction", "q35-nvme-sriov", "q35-pci-bridge", "q35-pxb",
                         "q35-scalable", "q35-switch"]
 
@@ -93,6 +93,57 @@ import SluicePCI
     @Test func scalableModeIsDecoded() throws {
         let (_, r) = try Self.audit("q35-scalable")
         #expect(r.units.first?.features.contains("scalable mode") == true)
+    }
+
+    /// Hand-made tree (SOURCE.md): GTX 1080 + HDMI audio behind a CPU root port without ACS, NVMe with
+    /// the root filesystem behind a 9-series PCH root port that only the kernel's quirk isolates.
+    @Test func desktopGPUSharesItsGroupAndTheBootVGAStaysWithTheHost() throws {
+        let (s, r) = try Self.audit("handmade-desktop-gpu")
+        let gpu = try #require(verdict(r, "0000:01:00.0"))
+        #expect(gpu.groupPeers == ["0000:01:00.1"])                   // the audio function; the port is a bridge
+        #expect(gpu.hostCritical.contains { $0.contains("boot VGA") })
+        #expect(gpu.verdict == .blocked)                               // the host's console display
+        let audio = try #require(verdict(r, "0000:01:00.1"))
+        #expect(audio.groupPeers == ["0000:01:00.0"])
+        #expect(audio.verdict == .blocked)
+        #expect(audio.reasons.contains { $0.contains("0000:01:00.0") && $0.contains("boot VGA") })
+        let group = try #require(r.groups.first { $0.members.contains("0000:01:00.0") })
+        #expect(Set(group.members) == ["0000:00:01.0", "0000:01:00.0", "0000:01:00.1"])
+        #expect(group.predictionMatches == true)
+        let nvme = try #require(verdict(r, "0000:03:00.0"))
+        #expect(nvme.verdict == .blocked)
+        #expect(nvme.hostCritical.contains { $0.contains("root filesystem") })
+        // The PCH ports of slot 1c have no ACS capability: only pci_quirk_intel_pch_acs keeps them apart.
+        let p = GroupPredictor(devices: s.pci.devices)
+        let portAddress = try #require(PCIAddress("0000:00:1c.4"))
+        let port = try #require(s.pci.device(portAddress))
+        #expect(port.config.acs == nil)
+        #expect(p.quirks.acsQuirk(for: GroupPredictor.Node(port))?.name == "pci_quirk_intel_pch_acs")
+        let nvmeAddress = try #require(PCIAddress("0000:03:00.0"))
+        #expect(p.group(of: nvmeAddress)?.members == [nvmeAddress])
+        #expect(check(r, "irq-remapping.enabled")?.status == .pass)
+        #expect(check(r, "iommu.enabled")?.status == .pass)
+    }
+
+    /// Hand-made tree (SOURCE.md): two sockets, an X710 on each socket's root port (ACS).
+    @Test func dualSocketNICsAreAloneAndOnTheirNodes() throws {
+        let (s, r) = try Self.audit("handmade-dual-socket")
+        let nodes: [String: Int] = ["0000:00:02.0": 0, "0000:01:00.0": 0, "0000:01:00.1": 0,
+                                    "0000:80:02.0": 1, "0000:81:00.0": 1, "0000:81:00.1": 1]
+        for (a, node) in nodes {
+            let address = try #require(PCIAddress(a))
+            #expect(s.pci.device(address)?.numaNode == node, "\(a)")
+        }
+        for a in ["0000:01:00.0", "0000:01:00.1", "0000:81:00.0", "0000:81:00.1"] {
+            let v = try #require(verdict(r, a))
+            #expect(v.verdict == .assignable, "\(a)")
+            #expect(v.groupPeers.isEmpty, "\(a)")
+            let g = try #require(r.groups.first { $0.members.contains(a) })
+            #expect(g.members == [a])
+            #expect(g.predictionMatches == true)
+        }
+        #expect(Set(r.devices.compactMap(\.group)).count == 7)
+        #expect(r.units.count == 2)
     }
 
     @Test(arguments: names)
