@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import SluiceVTd
+import SluicePCI
 
 // `sluice dmar` and `sluice vtd walk|dump`: the VT-d model applied to a live host's registers
 // or to captured register values and memory images.
@@ -11,8 +12,7 @@ struct DmarCommand: ParsableCommand {
         commandName: "dmar",
         abstract: "Decode the VT-d units' VER/CAP/ECAP registers from /sys/class/iommu/dmar*/intel-iommu.")
 
-    @Option(name: .customLong("sysfs-root"), help: "Root of the sysfs tree to read (a captured tree, or / for this host).")
-    var sysfsRoot = "/"
+    @OptionGroup var root: SysfsRootOption
 
     @Flag(help: "Print JSON.") var json = false
 
@@ -27,24 +27,26 @@ struct DmarCommand: ParsableCommand {
     }
 
     func run() throws {
-        let base = (sysfsRoot.hasSuffix("/") ? String(sysfsRoot.dropLast()) : sysfsRoot) + "/sys/class/iommu"
-        let names = try listDirectory(base).filter { $0.hasPrefix("dmar") }.sorted { unitNumber($0) < unitNumber($1) }
+        // Through the hardened reader, like every sysfs read: a captured tree is untrusted.
+        let sysfs = try SysfsRoot.open(root.path)
+        let base = "sys/class/iommu"
+        let names = ((try? sysfs.list(base)) ?? []).filter { $0.hasPrefix("dmar") }.sorted { unitNumber($0) < unitNumber($1) }
         var units = [Unit]()
         for name in names {
-            let dir = base + "/" + name + "/intel-iommu"
+            let dir = "\(base)/\(name)/intel-iommu"
             func value(_ file: String) throws -> UInt64 {
-                let text = try readText(dir + "/" + file)
+                let text = try sysfs.readText("\(dir)/\(file)")
                 guard let v = UInt64(text, radix: 16) else { throw ValidationError("\(dir)/\(file): not hexadecimal: \(text)") }
                 return v
             }
             let cap = Capability(try value("cap"))
             let ecap = ExtendedCapability(try value("ecap"))
-            units.append(Unit(name: name, registerBase: try? value("address"), version: (try? readText(dir + "/version")) ?? "?",
+            units.append(Unit(name: name, registerBase: try? value("address"), version: (try? sysfs.readText("\(dir)/version")) ?? "?",
                               capability: cap.raw, extendedCapability: ecap.raw,
                               capabilityFields: cap.fields, extendedCapabilityFields: ecap.fields))
         }
         if json { return printJSON(units) }
-        if units.isEmpty { print("no Intel DMA-remapping units under \(base)") }
+        if units.isEmpty { print("no Intel DMA-remapping units under \(root.path == "/" ? "" : root.path)/\(base)") }
         for u in units {
             print("\(u.name): version \(u.version), registers at \(u.registerBase.map(hex) ?? "?")")
             print("  CAP  \(hex(u.capability))")
@@ -225,8 +227,3 @@ private extension String {
     func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
 }
 
-private func readText(_ path: String) throws -> String {
-    var s = String(decoding: try readFile(path, limit: 4096), as: UTF8.self)
-    while let l = s.last, l == "\n" || l == " " { s.removeLast() }
-    return s
-}
