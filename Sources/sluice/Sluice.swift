@@ -9,16 +9,16 @@ struct Sluice: ParsableCommand {
         subcommands: [
             ListCommand.self,
             AuditCommand.self,
-            LabCommand.self,
             ACPICommand.self,
-            RunCommand.self,
+            DmarCommand.self,
+            VTdCommand.self,
             Bind.self,
             Unbind.self,
             Restore.self,
             Status.self,
             Info.self,
-            DmarCommand.self,
-            VTdCommand.self,
+            RunCommand.self,
+            LabCommand.self,
         ]
     )
 }
