@@ -38,6 +38,7 @@ func printErr(_ s: String) {
 
 struct Bind: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bind",
         abstract: "Bind a PCI device (or its whole IOMMU group) to vfio-pci, safely.",
         discussion: "Shows the plan for every member of the device's IOMMU group, refuses when the group cannot be used, then binds with driver_override, unbind and drivers_probe (never new_id), all members or none. `sluice restore` puts the original drivers back.")
 
@@ -141,6 +142,7 @@ func readAll(_ path: String) throws -> [UInt8] {
 
 struct Unbind: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unbind",
         abstract: "Detach a device Sluice bound from vfio-pci and give it back to its original driver.")
     @Argument(help: "Device address.") var device: String
     @OptionGroup var locations: BindingLocations
@@ -162,6 +164,7 @@ struct Unbind: ParsableCommand {
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restore",
         abstract: "Put back the original drivers of devices Sluice bound (all of them when none is named), and roll back an interrupted bind.")
     @Argument(help: "Device addresses (default: every device Sluice has a record of).") var devices: [String] = []
     @OptionGroup var locations: BindingLocations
@@ -177,6 +180,7 @@ struct Restore: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "List devices Sluice bound: group, current and original driver, who holds /dev/vfio/N.")
     @Flag(help: "Machine-readable output.") var json = false
     @OptionGroup var locations: BindingLocations

@@ -3,6 +3,7 @@ import SluiceVFIO
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Show what VFIO reports for a device bound to vfio-pci: regions, IRQs, reset, IOMMU.")
     @Argument(help: "Device address, e.g. 0000:01:00.0.") var device: String
     @Option(help: "legacy or iommufd (default: iommufd when the kernel offers it).") var backend: String?

@@ -83,7 +83,7 @@ struct VTdCommand: ParsableCommand {
     }
 
     struct Walk: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Translate one DMA request, printing every structure read.")
+        static let configuration = CommandConfiguration(commandName: "walk", abstract: "Translate one DMA request, printing every structure read.")
         @OptionGroup var inputs: Inputs
         @Option(help: "Requester, BB:DD.F (hex).") var device: String
         @Option(help: "Input address (IOVA), hex or decimal.") var iova: String
@@ -129,6 +129,7 @@ struct VTdCommand: ParsableCommand {
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dump",
             abstract: "Print every device and PASID reachable from the root table, what it can reach, the interrupt remapping table and the invalidation queue.")
         @OptionGroup var inputs: Inputs
 
