@@ -52,16 +52,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "SluicePCITests", dependencies: ["SluicePCI"]),
-        .testTarget(name: "SluiceACPITests", dependencies: ["SluiceACPI"]),
+        // Shared by the test targets: the deterministic generator of every fuzz/property test.
+        .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "SluicePCITests", dependencies: ["SluicePCI", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceACPITests", dependencies: ["SluiceACPI", "SluiceTestSupport"]),
         .testTarget(name: "SluiceVTdTests", dependencies: [
-            "SluiceVTd", .product(name: "PropertyBased", package: "swift-property-based"),
+            "SluiceVTd", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
-        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO"], exclude: ["Lab"]),
+        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO", "SluiceTestSupport"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
-        .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM"]),
-        .testTarget(name: "SluiceLabTests", dependencies: ["SluiceLab", "SluiceSystem"]),
+        .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceLabTests", dependencies: ["SluiceLab", "SluiceSystem", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import Testing
 @testable import SluiceACPI
 
@@ -6,17 +7,7 @@ import Testing
 /// must decode (or be rejected with a typed error) without crashing or
 /// hanging, and the result must satisfy the parsers' structural invariants.
 @Suite struct FuzzTests {
-    /// SplitMix64: a fixed seed gives the same cases on every run and machine.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SplitMix64 = SluiceTestSupport.SplitMix64
 
     static let casesPerTableKind = 10_000
 

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import SluiceSystem
 #if canImport(Glibc)
 import Glibc
@@ -37,14 +38,5 @@ func packageRoot(_ file: String = #filePath) -> String {
     return parts.joined(separator: "/")
 }
 
-/// A deterministic pseudo-random generator for input fuzzing (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+/// The shared generator, visible to every file of this target.
+typealias SplitMix64 = SluiceTestSupport.SplitMix64

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import Foundation
 @testable import SluicePCI
 
@@ -36,18 +37,8 @@ enum TestSupport {
     }
 }
 
-/// Deterministic generator (SplitMix64) so the fuzz and differential tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+/// The shared generator (Tests/SluiceTestSupport), visible to every file of this target.
+typealias SplitMix64 = SluiceTestSupport.SplitMix64
 
 /// Builds a small capture-format tree (DIR/sys/bus/pci/devices/<BDF> -> ../../../devices/...).
 struct TreeBuilder {

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import Foundation
 
 /// The assembled payloads (Tests/Payloads/build.sh writes them).
@@ -10,14 +11,4 @@ enum Fixtures {
     }
 }
 
-/// Deterministic pseudo-random bytes for the malformed-input tests (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix = SluiceTestSupport.SplitMix64

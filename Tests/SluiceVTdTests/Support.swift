@@ -1,17 +1,8 @@
+import SluiceTestSupport
 @testable import SluiceVTd
 
-/// Deterministic generator for tests (SplitMix64): the same seed gives the same case everywhere.
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared generator (Tests/SluiceTestSupport), visible to every file of this target.
+typealias TestRNG = SluiceTestSupport.SplitMix64
 
 /// Register values of the QEMU 7.2 intel-iommu seen in the lab (NOTES.md).
 enum LabRegisters {
