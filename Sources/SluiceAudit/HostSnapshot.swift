@@ -1,4 +1,5 @@
 import SluicePCI
+import SluiceSystem
 
 /// Everything the audit reads from a host (or a captured tree), read once, up front. The rest of
 /// the audit is pure functions over this value, so a captured tree and a live host are judged alike.
@@ -32,6 +33,10 @@ public struct HostSnapshot: Sendable {
     public var lockdown: String?
     public var moduleParameters: [String: String]
     public var devVFIO: [String]
+    /// The caller's soft RLIMIT_MEMLOCK (nil: unlimited or not known) and CAP_IPC_LOCK; read on
+    /// live hosts only, since they are facts of this process, not of a captured machine.
+    public var memlockLimit: UInt64?
+    public var hasIPCLock = false
     public var problems: [String]
 
     public struct IOMMUUnit: Sendable {
@@ -116,7 +121,7 @@ extension HostSnapshot {
             units: [], groups: [], attributes: [:], interfaces: [], blockDevices: [], ninePTags: [:],
             vfioHolders: [:], loadedModules: Set(list("sys/module")),
             lockdown: text("sys/kernel/security/lockdown"), moduleParameters: [:],
-            devVFIO: list("dev/vfio"), problems: [])
+            devVFIO: list("dev/vfio"), memlockLimit: nil, problems: [])
 
         for (module, params) in [("vfio", ["enable_unsafe_noiommu_mode"]),
                                  ("vfio_iommu_type1", ["allow_unsafe_interrupts", "dma_entry_limit"])] {
@@ -193,6 +198,8 @@ extension HostSnapshot {
         if snapshot.isLiveHost {
             snapshot.vfioHolders = findVFIOHolders(root)
             if snapshot.kernelLog == nil { snapshot.kernelLog = KernelLog.iommuLines() }
+            snapshot.memlockLimit = ResourceLimits.memlock()
+            snapshot.hasIPCLock = ResourceLimits.hasIPCLock()
         }
         snapshot.problems = pci.problems + problems
         return snapshot

@@ -1,3 +1,5 @@
+import SluiceSystem
+
 /// What RLIMIT_MEMLOCK a VFIO user needs: type1 pins (and accounts) every page of guest RAM it
 /// maps for DMA, plus what the VMM itself locks. Root has CAP_IPC_LOCK and is never limited.
 public struct MemlockBudget: Sendable, Equatable {
@@ -23,23 +25,12 @@ public struct MemlockBudget: Sendable, Equatable {
         return limit >= required ? .sufficient(limit: limit) : .insufficient(limit: limit, needed: required)
     }
 
-    /// Parses sizes like `16G`, `512M`, `2048K`, `1T` or a plain byte count (binary units, as QEMU and libvirt use).
+    /// Parses sizes like `16G`, `512M`, `2048K`, `1T`, `4096B` or a plain byte count (binary units,
+    /// as QEMU and libvirt use them).
     public static func parseSize(_ text: String) -> UInt64? {
-        let t = text.trimmingSpaces
-        guard let last = t.last else { return nil }
-        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var digits = Substring(t)
-        var scale: UInt64 = 1
-        if let u = units[Character(last.uppercased())] {
-            scale = u
-            digits = t.dropLast()
-            if digits.last == "i" || digits.last == "I" { return nil }
-        } else if last == "B" || last == "b" {
-            return parseSize(String(t.dropLast()))
-        }
-        guard let n = UInt64(digits) else { return nil }
-        let (r, overflow) = n.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : r
+        var t = text.trimmingSpaces
+        if t.count > 1, t.last == "B" || t.last == "b" { t.removeLast() }
+        return BinarySize.parse(t)
     }
 }
 

@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SluiceSystem
 import SluiceVFIO
 import SluiceVMM
 
@@ -27,13 +28,14 @@ do throws(VMMArguments.UsageError) {
 }
 
 let payload: Payload
-do throws(FileError) {
+do throws(SystemError) {
     if let path = arguments.payload {
-        payload = .flat(try readFile(path), mode: arguments.mode)
+        payload = .flat(try readPayload(path), mode: arguments.mode)
     } else if let path = arguments.elf {
-        payload = .elf(try readFile(path))
+        payload = .elf(try readPayload(path))
     } else {
-        payload = .linux(kernel: try readFile(arguments.kernel!), initramfs: try arguments.initramfs.map(readFile),
+        payload = .linux(kernel: try readPayload(arguments.kernel!),
+                         initramfs: try arguments.initramfs.map { p throws(SystemError) in try readPayload(p) },
                          commandLine: arguments.commandLine)
     }
 } catch {

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import FoundationEssentials
 import SluiceVFIO
+import SluiceSystem
 import SluiceAudit
 
 /// Where binding reads and writes: overridable so tests and the lab can use other trees.
@@ -65,7 +66,7 @@ struct Bind: ParsableCommand {
         var owner = self.owner
         var persist = self.persist
         if udev {
-            guard let marker = try? String(decoding: readAll(store.persistDir + "/" + device), as: UTF8.self) else {
+            guard let marker = try? String(decoding: Files.read(store.persistDir + "/" + device), as: UTF8.self) else {
                 return  // not a persisted device: nothing to do
             }
             owner = marker.isEmpty ? nil : marker
@@ -125,19 +126,6 @@ struct Bind: ParsableCommand {
         }
         for n in plan.notes { print("  note: \(n)") }
     }
-}
-
-func readAll(_ path: String) throws -> [UInt8] {
-    guard let f = fopen(path, "r") else { throw ExitCode(1) }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n == 0 { break }
-        out += buf[0..<n]
-    }
-    return out
 }
 
 struct Unbind: ParsableCommand {

@@ -1,3 +1,5 @@
+import SluiceSystem
+
 /// Facts about the host outside sysfs that binding consults: other device managers and whether
 /// the host needs a device. Reads files under `root` ("" for the real host; a directory in tests).
 public struct HostFacts: Sendable {
@@ -10,7 +12,7 @@ public struct HostFacts: Sendable {
         self.hostCriticalDevices = hostCriticalDevices
     }
 
-    func file(_ p: String) -> String? { try? readWholeFile(root + p) }
+    func file(_ p: String) -> String? { try? Files.readText(root + p) }
 
     /// driverctl overrides, libvirt domains holding the device, vfio-pci.ids= on the command line
     /// or in modprobe.d: each would fight Sluice over the device, so each is named.

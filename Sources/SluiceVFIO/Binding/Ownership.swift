@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SluiceSystem
 import Glibc
 #endif
 
@@ -44,7 +45,7 @@ public enum GroupHolders {
         for pid in ((try? listDirectory(procRoot)) ?? []) where pid.allSatisfy(\.isNumber) {
             let fds = (try? listDirectory("\(procRoot)/\(pid)/fd")) ?? []
             if fds.contains(where: { readLink("\(procRoot)/\(pid)/fd/\($0)") == target }) {
-                let comm = ((try? readWholeFile("\(procRoot)/\(pid)/comm")) ?? "?").trimmingNewlines()
+                let comm = ((try? Files.readText("\(procRoot)/\(pid)/comm")) ?? "?").trimmingNewlines()
                 out.append("\(pid) (\(comm))")
             }
         }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SluiceSystem
 import Glibc
 #endif
 import FoundationEssentials
@@ -74,7 +75,7 @@ public final class StateStore {
     }
 
     func load<T: Decodable>(_ path: String) -> T? {
-        guard let text = try? readWholeFile(path) else { return nil }
+        guard let text = try? Files.readText(path) else { return nil }
         return try? JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SluiceSystem
 import Glibc
 #endif
 
@@ -30,7 +31,7 @@ public final class DirectorySysfs: SysfsIO {
     func full(_ p: String) -> String { root + "/" + p }
 
     public func read(_ path: String) -> String? {
-        (try? readWholeFile(full(path)))?.trimmingNewlines()
+        (try? Files.readText(full(path)))?.trimmingNewlines()
     }
 
     public func write(_ path: String, _ value: String) throws(SysfsWriteError) {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SluiceSystem
 import Glibc
 #endif
 import CSluice
@@ -30,9 +31,7 @@ public struct MemlockShortfall: Sendable, Equatable, CustomStringConvertible {
 
     /// The current process's soft RLIMIT_MEMLOCK (UInt64.max for unlimited).
     public static func currentLimit() -> UInt64 {
-        var r = rlimit()
-        guard getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &r) == 0 else { return .max }
-        return r.rlim_cur == rlim_t.max ? .max : UInt64(r.rlim_cur)  // RLIM_INFINITY is all ones
+        ResourceLimits.memlock() ?? .max
     }
 }
 
@@ -47,7 +46,7 @@ public enum ProcStatus {
         return nil
     }
 
-    public static func read() -> String { (try? readWholeFile("/proc/self/status")) ?? "" }
+    public static func read() -> String { (try? Files.readText("/proc/self/status")) ?? "" }
     public static var lockedBytes: UInt64 { kilobyteField("VmLck", in: read()) ?? 0 }
     public static var pinnedBytes: UInt64 { kilobyteField("VmPin", in: read()) ?? 0 }
 }
