@@ -50,7 +50,7 @@ let package = Package(
             "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
 
         // Shared by the test targets: the deterministic generator of every fuzz/property test.
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),

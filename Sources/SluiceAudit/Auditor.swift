@@ -1,4 +1,5 @@
 import SluicePCI
+import SluiceSystem
 
 /// Runs the audit over a snapshot: platform checks, groups (the kernel's, and the predictor's
 /// for comparison and explanation), and a verdict per device.
@@ -26,21 +27,23 @@ public struct Auditor {
         for g in predicted { for m in g.members { reasonsOf[m] = g.reasons } }
 
         let groups = s.groups.map { g -> GroupSummary in
-            let blocking = g.devices.filter { !Viability.managesDMAItself(maker.devices[$0]?.driver) }
+            let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
             let matches = g.devices.first.map { predictedOf[$0] == Set(g.devices) }
             var why = (g.devices.first.flatMap { reasonsOf[$0] } ?? []).map(predictor.explain).sorted()
             if g.devices.count > 1 && why.isEmpty { why = ["(the predictor did not explain this group: see prediction_matches)"] }
             return GroupSummary(id: g.id, type: g.type, members: g.devices.map(\.description), viable: blocking.isEmpty,
-                                blockingMembers: blocking.map { "\($0) (\(maker.devices[$0]?.driver ?? "?"))" },
+                                blockingMembers: blocking.map { "\($0) (\(maker.driver(of: $0) ?? "?"))" },
                                 why: g.devices.count > 1 ? why : [], reservedRegions: g.reservedRegions,
                                 predictionMatches: matches)
         }
+        // Each verdict reads only the shared, finished facts: thousands of them share the CPUs.
+        let verdicts = Parallel.map(s.pci.devices) { maker.make($0) }
         var problems = s.problems + platform.problems
         let mismatched = groups.filter { $0.predictionMatches == false }.map { "\($0.id)" }
         if !mismatched.isEmpty {
             problems.append("predicted groups differ from the kernel's for group(s) \(mismatched.joined(separator: ", ")) (rules of Linux \(options.quirks.kernelVersion))")
         }
         return AuditReport(root: s.root, kernelRulesVersion: options.quirks.kernelVersion, checks: platform.checks,
-                           units: platform.units, groups: groups, devices: s.pci.devices.map(maker.make), problems: problems)
+                           units: platform.units, groups: groups, devices: verdicts, problems: problems)
     }
 }

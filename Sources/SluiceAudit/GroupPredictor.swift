@@ -93,6 +93,9 @@ public struct GroupPredictor: Sendable {
     /// only at their own bus, and a linear scan per device would make the prediction quadratic.
     let byBus: [PCIAddressKey: [PCIAddressKey]]
     let bySlot: [PCIAddressKey: [PCIAddressKey]]
+    /// Per bus, only the functions of a vendor with DMA alias quirks: two functions can be
+    /// aliases only if one of them is such a function, so most searches look at none.
+    let aliasQuirkByBus: [PCIAddressKey: [PCIAddressKey]]
 
     public init(nodes: [Node], quirks: KernelQuirks = .linux6_1) {
         var map: [PCIAddressKey: Node] = [:]
@@ -101,12 +104,15 @@ public struct GroupPredictor: Sendable {
         self.order = nodes.map(\.id).sorted()
         self.quirks = quirks
         var bus: [PCIAddressKey: [PCIAddressKey]] = [:], slot: [PCIAddressKey: [PCIAddressKey]] = [:]
+        var aliasQuirk: [PCIAddressKey: [PCIAddressKey]] = [:]
         for id in order {
             bus[id.busKey, default: []].append(id)
             slot[id.withFunction(0), default: []].append(id)
+            if quirks.aliasVendors.contains(map[id]!.vendorID) { aliasQuirk[id.busKey, default: []].append(id) }
         }
         byBus = bus
         bySlot = slot
+        aliasQuirkByBus = aliasQuirk
     }
 
     // MARK: ACS, as pci_acs_enabled() decides it
@@ -237,7 +243,8 @@ public struct GroupPredictor: Sendable {
         guard devfns.insert(id).inserted else { return nil }
         if let g = groupOf[id] { return (g, nil) }
         guard let node = nodes[id] else { return nil }
-        for other in byBus[id.busKey] ?? [] where other != id {
+        let candidates = quirks.aliasVendors.contains(node.vendorID) ? byBus[id.busKey] : aliasQuirkByBus[id.busKey]
+        for other in candidates ?? [] where other != id {
             guard let peer = nodes[other], quirks.areDMAAliases(node, peer, nodes: nodes) else { continue }
             if let hit = aliasGroup(other, &devfns, groupOf) { return (hit.0, .dmaAliasQuirk(alias: other)) }
             if let hit = functionAliasGroup(other, &devfns, groupOf) { return hit }

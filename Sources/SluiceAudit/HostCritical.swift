@@ -72,8 +72,8 @@ enum HostCritical {
         }
 
         // Display, running VMs, SR-IOV.
-        for (a, attrs) in s.attributes where attrs.bootVGA {
-            flag(a, "the boot VGA device (firmware console)")
+        for d in s.pci.devices where d.isBootVGA == true {
+            flag(d.address, "the boot VGA device (firmware console)")
         }
         for g in s.groups {
             if let holders = s.vfioHolders[String(g.id)] {

@@ -19,8 +19,6 @@ public struct HostSnapshot: Sendable {
     public var ivrs: [UInt8]?
     public var units: [IOMMUUnit]
     public var groups: [KernelGroup]
-    /// Per device: attributes the PCI model does not keep.
-    public var attributes: [PCIAddress: DeviceAttributes]
     /// Network interfaces: name -> what sysfs says of it.
     public var interfaces: [NetworkInterface]
     public var blockDevices: [BlockDevice]
@@ -57,13 +55,6 @@ public struct HostSnapshot: Sendable {
         public var devices: [PCIAddress]
     }
 
-    public struct DeviceAttributes: Sendable {
-        public var resetMethods: [String]?
-        public var bootVGA: Bool
-        public var removable: String?
-        public var driverOverride: String?
-    }
-
     public struct NetworkInterface: Sendable {
         public var name: String
         public var device: PCIAddress?
@@ -88,7 +79,9 @@ extension HostSnapshot {
     /// Reads a host or a captured tree. Never throws for a missing piece: it becomes a problem
     /// and the audit says what it could not judge. Throws only when PCI devices cannot be listed.
     public static func read(root path: String = "/") throws(SysfsError) -> HostSnapshot {
-        let pci = try PCIScanner(root: path).scan()
+        // The device attributes the audit weighs (reset_method, boot_vga, removable,
+        // driver_override) come with the scan, through the device directory it already holds.
+        let pci = try PCIScanner(root: path, options: .init(details: .assignment)).scan()
         let root = try SysfsRoot.open(path)
         var problems: [String] = []
         func text(_ p: String, limit: Int = 1 << 20) -> String? {
@@ -118,7 +111,7 @@ extension HostSnapshot {
             ipv4Routes: text("proc/net/route", limit: 8 << 20), ipv6Routes: text("proc/net/ipv6_route", limit: 8 << 20),
             mounts: text("proc/mounts", limit: 8 << 20), swaps: text("proc/swaps"),
             dmar: bytes("sys/firmware/acpi/tables/DMAR"), ivrs: bytes("sys/firmware/acpi/tables/IVRS"),
-            units: [], groups: [], attributes: [:], interfaces: [], blockDevices: [], ninePTags: [:],
+            units: [], groups: [], interfaces: [], blockDevices: [], ninePTags: [:],
             vfioHolders: [:], loadedModules: Set(list("sys/module")),
             lockdown: text("sys/kernel/security/lockdown"), moduleParameters: [:],
             devVFIO: list("dev/vfio"), memlockLimit: nil, problems: [])
@@ -146,25 +139,12 @@ extension HostSnapshot {
         // Membership comes from each device's iommu_group link, which the scan already read.
         var members: [Int: [PCIAddress]] = [:]
         for d in pci.devices { if let g = d.iommuGroup { members[g, default: []].append(d.address) } }
-        for name in list("sys/kernel/iommu_groups") {
-            guard let id = Int(name), let dir = try? root.directory("sys/kernel/iommu_groups/\(name)") else { continue }
-            snapshot.groups.append(KernelGroup(
-                id: id, type: try? dir.readText("type"),
-                reservedRegions: ((try? dir.readText("reserved_regions")) ?? "").split(separator: "\n").map(String.init),
-                devices: (members[id] ?? []).sorted()))
-        }
-        snapshot.groups.sort { $0.id < $1.id }
-
-        // One directory handle per device: attribute reads then resolve one name, not a path.
-        for d in pci.devices {
-            guard let dir = try? root.directory("sys/bus/pci/devices/\(d.address)") else { continue }
-            func attr(_ name: String) -> String? { try? dir.readText(name) }
-            snapshot.attributes[d.address] = DeviceAttributes(
-                resetMethods: attr("reset_method").map { $0.split(separator: " ").map(String.init) },
-                // The kernel creates boot_vga for display controllers only.
-                bootVGA: d.baseClass == 0x03 && attr("boot_vga") == "1",
-                removable: attr("removable"),
-                driverOverride: attr("driver_override").flatMap { $0 == "(null)" ? nil : $0 })
+        // A group's attributes are two small files; hosts have as many groups as devices, so
+        // these reads are shared among threads like the device scan.
+        let ids = list("sys/kernel/iommu_groups").compactMap { Int($0) }.sorted()
+        let attributes = Parallel.mapShares(ids) { share in readGroupAttributes(share, root: path) }
+        for (id, (type, reserved)) in zip(ids, attributes) {
+            snapshot.groups.append(KernelGroup(id: id, type: type, reservedRegions: reserved, devices: (members[id] ?? []).sorted()))
         }
 
         for name in list("sys/class/net").sorted() where name != "lo" {
@@ -203,6 +183,18 @@ extension HostSnapshot {
         }
         snapshot.problems = pci.problems + problems
         return snapshot
+    }
+
+    /// `type` and `reserved_regions` of each group, read through a root handle of this thread's own.
+    static func readGroupAttributes(_ ids: [Int], root path: String) -> [(String?, [String])] {
+        guard let root = try? SysfsRoot.open(path), let groups = try? root.directory("sys/kernel/iommu_groups") else {
+            return ids.map { _ in (nil, []) }
+        }
+        return ids.map { id in
+            guard let dir = try? groups.directory(String(id)) else { return (nil, []) }
+            let reserved = ((try? dir.readText("reserved_regions")) ?? "").split(separator: "\n").map(String.init)
+            return (try? dir.readText("type"), reserved)
+        }
     }
 
     /// Processes holding /dev/vfio/N open: a device of a running VM.

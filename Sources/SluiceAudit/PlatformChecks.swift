@@ -4,7 +4,7 @@ import SluiceVTd
 
 /// The platform-wide checks: is there an IOMMU, is it on, is interrupt remapping on, is anything
 /// unsafe switched on. Each is a named check with a status and a one-line remedy.
-struct PlatformFacts {
+struct PlatformFacts: Sendable {
     var checks: [PlatformCheck] = []
     var units: [RemappingUnitSummary] = []
     var dmar: DMARTable?

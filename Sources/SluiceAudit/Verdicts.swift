@@ -11,14 +11,16 @@ enum Viability {
 }
 
 /// Per-device judgement from the platform facts, the groups and what the host depends on.
-struct VerdictMaker {
+struct VerdictMaker: Sendable {
     let snapshot: HostSnapshot
     let platform: PlatformFacts
     let predictor: GroupPredictor
     let critical: [PCIAddress: [String]]
     let groupOf: [PCIAddress: HostSnapshot.KernelGroup]
     let rmrrDevices: [PCIAddress: String]
-    let devices: [PCIAddress: PCIDevice]
+    /// Position of each address in `snapshot.pci.devices`: an index, not a dictionary of
+    /// copies (a device is a large value; reading one field must not copy all of it).
+    let position: [PCIAddress: Int]
     /// Every device below each bridge: what a secondary bus reset of that bridge hits.
     let below: [PCIAddress: [PCIAddress]]
     let predictedReasons: [PCIAddress: Set<GroupPredictor.Reason>]
@@ -28,7 +30,9 @@ struct VerdictMaker {
         self.platform = platform
         self.predictor = predictor
         critical = HostCritical.find(snapshot)
-        devices = Dictionary(snapshot.pci.devices.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var position: [PCIAddress: Int] = [:]
+        for (i, d) in snapshot.pci.devices.enumerated() where position[d.address] == nil { position[d.address] = i }
+        self.position = position
         var below: [PCIAddress: [PCIAddress]] = [:]
         for d in snapshot.pci.devices { for b in d.upstream { below[b, default: []].append(d.address) } }
         self.below = below
@@ -54,6 +58,9 @@ struct VerdictMaker {
         rmrrDevices = rmrr
     }
 
+    func driver(of a: PCIAddress) -> String? { position[a].flatMap { snapshot.pci.devices[$0].driver } }
+    func isBridge(_ a: PCIAddress) -> Bool? { position[a].map { snapshot.pci.devices[$0].isBridge } }
+
     func make(_ d: PCIDevice) -> DeviceVerdict {
         var reasons: [String] = []
         var remedy: String? = nil
@@ -65,8 +72,7 @@ struct VerdictMaker {
 
         let group = groupOf[d.address]
         let members = group?.devices ?? []
-        let endpoints = members.filter { $0 != d.address && devices[$0]?.isBridge != true }
-        let attrs = snapshot.attributes[d.address]
+        let endpoints = members.filter { $0 != d.address && isBridge($0) != true }
 
         if !platform.iommuEnabled || group == nil {
             worsen(.blocked, "no IOMMU group: the IOMMU is off or does not cover this device", "enable the IOMMU (see the platform checks)")
@@ -109,7 +115,7 @@ struct VerdictMaker {
             reasons.append("interrupt remapping not confirmed (\(platform.interruptRemapping.detail))")
         case .enabled: break
         }
-        if attrs?.removable == "removable" {
+        if d.removable == "removable" {
             reasons.append("behind an external-facing port (removable): whatever is plugged in there can DMA")
         }
         if let ats = d.config.first(ATSCapability.self), ats.enabled {
@@ -117,17 +123,17 @@ struct VerdictMaker {
         }
         if verdict == .assignable, !endpoints.isEmpty {
             verdict = .assignableWithGroup
-            let hostDriven = endpoints.filter { !Viability.managesDMAItself(devices[$0]?.driver) }
+            let hostDriven = endpoints.filter { !Viability.managesDMAItself(driver(of: $0)) }
             reasons.append("IOMMU group \(group!.id) also holds \(endpoints.map(\.description).joined(separator: ", ")): they go to VFIO together")
             if !hostDriven.isEmpty {
-                remedy = "bind the whole group: `sluice bind --group \(d.address)` (unbinds \(hostDriven.map { "\($0) from \(devices[$0]?.driver ?? "?")" }.joined(separator: ", ")))"
+                remedy = "bind the whole group: `sluice bind --group \(d.address)` (unbinds \(hostDriven.map { "\($0) from \(driver(of: $0) ?? "?")" }.joined(separator: ", ")))"
             }
         }
         if verdict == .assignable, !Viability.managesDMAItself(d.driver) {
             remedy = remedy ?? "`sluice bind \(d.address)` (unbinds \(d.driver!))"
         }
 
-        var reset = ResetSummary(methods: attrs?.resetMethods ?? [], functionLevelReset: d.config.express?.supportsFLR ?? false,
+        var reset = ResetSummary(methods: d.resetMethods ?? [], functionLevelReset: d.config.express?.supportsFLR ?? false,
                                  pmResetWithoutSoftReset: d.config.first(PowerManagementCapability.self).map { !$0.noSoftReset } ?? false,
                                  busResetAlsoResets: [])
         if let parent = d.upstream.last {
@@ -138,7 +144,7 @@ struct VerdictMaker {
         }
 
         var exposure: [String] = []
-        if attrs?.removable == "removable" { exposure.append("external-facing port") }
+        if d.removable == "removable" { exposure.append("external-facing port") }
         if d.config.first(ATSCapability.self)?.enabled == true { exposure.append("ATS enabled") }
         exposure += (predictedReasons[d.address] ?? []).map(predictor.explain).sorted()
 

@@ -1,3 +1,5 @@
+import SluiceSystem
+
 /// `sluice list --json`, schema `sluice.list/1` (docs/json-schema-list.md). A small writer
 /// instead of Foundation: no start-up cost, stable key order.
 public enum ListJSON {
@@ -103,61 +105,5 @@ public enum ListJSON {
         }
         w.key("problems"); w.strings(d.problems)
         w.endObject()
-    }
-}
-
-/// Minimal JSON writer over a byte buffer (a struct: no per-access exclusivity checks).
-struct JSONWriter {
-    private var out: [UInt8] = []
-    private var needsComma = false
-
-    init() { out.reserveCapacity(1 << 16) }
-
-    mutating func beginObject() { separator(); out.append(UInt8(ascii: "{")); needsComma = false }
-    mutating func endObject() { out.append(UInt8(ascii: "}")); needsComma = true }
-    mutating func beginArray() { separator(); out.append(UInt8(ascii: "[")); needsComma = false }
-    mutating func endArray() { out.append(UInt8(ascii: "]")); needsComma = true }
-
-    mutating func key(_ k: StaticString) {
-        separator()
-        out.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        needsComma = false
-    }
-
-    mutating func string(_ s: String) { separator(); quoted(s); needsComma = true }
-    mutating func strings(_ list: [String]) { beginArray(); for s in list { string(s) }; endArray() }
-    mutating func int(_ v: some BinaryInteger) { separator(); out.append(contentsOf: String(v).utf8); needsComma = true }
-    mutating func bool(_ v: Bool) { separator(); out.append(contentsOf: (v ? "true" : "false").utf8); needsComma = true }
-    mutating func null() { separator(); out.append(contentsOf: "null".utf8); needsComma = true }
-    mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
-    mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
-    mutating func optionalBool(_ v: Bool?) { if let v { bool(v) } else { null() } }
-
-    var pending: Int { out.count }
-
-    /// Hands the bytes written so far to `sink` and starts over (keeping the capacity).
-    mutating func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
-        out.withUnsafeBytes { sink($0) }
-        out.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func separator() { if needsComma { out.append(UInt8(ascii: ",")) } }
-
-    private mutating func quoted(_ s: String) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
-            case 0x0a: out.append(contentsOf: [0x5c, UInt8(ascii: "n")])
-            case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5c, UInt8(ascii: "t")])
-            case 0..<0x20: out.append(contentsOf: Array(("\\u" + hex(b, width: 4)).utf8))
-            default: out.append(b)  // UTF-8 passes through unchanged
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }

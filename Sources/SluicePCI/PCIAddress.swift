@@ -15,28 +15,46 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     /// Parses `DDDD:BB:DD.F` (the sysfs spelling; domain may be longer for VMD) or `BB:DD.F`.
-    public init?(_ text: String) {
-        let colonParts = text.split(separator: ":", omittingEmptySubsequences: false)
-        let domainText: Substring?
-        let busText: Substring
-        let slotText: Substring
-        switch colonParts.count {
-        case 2: domainText = nil; busText = colonParts[0]; slotText = colonParts[1]
-        case 3: domainText = colonParts[0]; busText = colonParts[1]; slotText = colonParts[2]
-        default: return nil
+    /// One pass over the bytes: this runs for every path component of every device's links.
+    public init?(_ text: some StringProtocol) {
+        // Fields from the right: function (1 digit), device (<= 2), bus (<= 2), domain (<= 8).
+        var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var digits = (0, 0, 0, 0)
+        var field = 0  // 0: domain or bus, shifted once a second ':' appears
+        var colons = 0, sawDot = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: ":"):
+                guard !sawDot, colons < 2 else { return nil }
+                colons += 1; field += 1
+            case UInt8(ascii: "."):
+                guard !sawDot, colons >= 1 else { return nil }
+                sawDot = true; field += 1
+            default:
+                guard let d = hexDigitValue(byte) else { return nil }
+                switch field {
+                case 0: fields.0 = fields.0 << 4 | UInt64(d); digits.0 += 1
+                case 1: fields.1 = fields.1 << 4 | UInt64(d); digits.1 += 1
+                case 2: fields.2 = fields.2 << 4 | UInt64(d); digits.2 += 1
+                default: fields.3 = fields.3 << 4 | UInt64(d); digits.3 += 1
+                }
+                guard digits.0 <= 8, digits.1 <= 8, digits.2 <= 8, digits.3 <= 8 else { return nil }
+            }
         }
-        let dotParts = slotText.split(separator: ".", omittingEmptySubsequences: false)
-        guard dotParts.count == 2,
-              let bus = parseHex(busText, maxDigits: 2),
-              let dev = parseHex(dotParts[0], maxDigits: 2),
-              let fn = parseHex(dotParts[1], maxDigits: 1) else { return nil }
-        var domain: UInt64 = 0
-        if let domainText {
-            guard let d = parseHex(domainText, maxDigits: 8) else { return nil }
-            domain = d
-        }
+        guard sawDot else { return nil }
+        // With one colon the fields are bus, device, function; with two, domain first.
+        let (domain, domainDigits, bus, busDigits, dev, devDigits, fn, fnDigits) = colons == 2
+            ? (fields.0, digits.0, fields.1, digits.1, fields.2, digits.2, fields.3, digits.3)
+            : (0, 1, fields.0, digits.0, fields.1, digits.1, fields.2, digits.2)
+        guard (1...8).contains(domainDigits), (1...2).contains(busDigits), (1...2).contains(devDigits), fnDigits == 1,
+              colons == 2 || fields.3 == 0 && digits.3 == 0 else { return nil }
         self.init(domain: UInt32(domain), bus: UInt8(bus), device: UInt8(truncatingIfNeeded: dev),
                   function: UInt8(truncatingIfNeeded: fn))
+    }
+
+    /// One word to hash: dictionaries keyed by address are on every hot path of the audit.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(domain) << 16 | UInt64(bus) << 8 | UInt64(devfn))
     }
 
     /// Device and function packed as in a routing ID's low byte.

@@ -33,10 +33,14 @@ public struct PCIDevice: Sendable {
     public var sriovTotalVFs: Int?
     public var sriovNumVFs: Int?
 
-    /// Details read with `Options.sysfsDetails` (`sluice list -v`), nil otherwise or if absent:
+    /// Details read when `Options.details` asks (`sluice list -v`: all), nil otherwise or if absent:
     /// the resets the kernel can do (`reset_method`, e.g. ["flr", "bus"]), whether the device is
-    /// enabled, its CPU affinity, D3cold permission and a pending `driver_override`.
+    /// enabled, its CPU affinity, D3cold permission, a pending `driver_override`, whether it is
+    /// the firmware's boot display (`boot_vga`) and what the kernel says of its slot (`removable`:
+    /// "removable" behind an external-facing port, "fixed", "unknown").
     public var resetMethods: [String]?
+    public var isBootVGA: Bool?
+    public var removable: String?
     public var isEnabled: Bool?
     public var localCPUList: String?
     public var d3coldAllowed: Bool?

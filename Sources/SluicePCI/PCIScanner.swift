@@ -1,5 +1,7 @@
+import SluiceSystem
+
 /// Enumerates every PCI function under a sysfs root (`/` or a captured tree).
-public struct PCIScanner {
+public struct PCIScanner: Sendable {
     public struct Options: Sendable {
         /// Read the full config space (capabilities); otherwise only the 64-byte header.
         public var fullConfig: Bool
@@ -7,14 +9,35 @@ public struct PCIScanner {
         /// Consult udev's hwdb (through libpci) for ids pci.ids lacks, as lspci does.
         public var useHwdb: Bool
         public var names: Bool
-        /// Also read reset_method, enable, local_cpulist, d3cold_allowed, driver_override.
-        public var sysfsDetails: Bool
+        /// Attributes beyond identity, config, driver, IOMMU group and SR-IOV links: each costs
+        /// syscalls per device, so a caller asks for what it shows or judges.
+        public var details: Details
 
         public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true,
-                    sysfsDetails: Bool = false) {
+                    details: Details = .standard) {
             self.fullConfig = fullConfig; self.idsPath = idsPath; self.useHwdb = useHwdb; self.names = names
-            self.sysfsDetails = sysfsDetails
+            self.details = details
         }
+    }
+
+    public struct Details: OptionSet, Sendable {
+        public let rawValue: UInt16
+        public init(rawValue: UInt16) { self.rawValue = rawValue }
+        public static let resources = Details(rawValue: 1 << 0)
+        public static let numaNode = Details(rawValue: 1 << 1)
+        public static let irq = Details(rawValue: 1 << 2)
+        public static let resetMethods = Details(rawValue: 1 << 3)
+        public static let enable = Details(rawValue: 1 << 4)
+        public static let localCPUList = Details(rawValue: 1 << 5)
+        public static let d3coldAllowed = Details(rawValue: 1 << 6)
+        public static let driverOverride = Details(rawValue: 1 << 7)
+        public static let bootVGA = Details(rawValue: 1 << 8)
+        public static let removable = Details(rawValue: 1 << 9)
+        /// What `sluice list` prints.
+        public static let standard: Details = [.resources, .numaNode]
+        public static let all = Details(rawValue: (1 << 10) - 1)
+        /// What an assignment decision weighs (the audit): resets, overrides, display, slot.
+        public static let assignment: Details = [.resetMethods, .driverOverride, .bootVGA, .removable]
     }
 
     public struct Result: Sendable {
@@ -28,11 +51,16 @@ public struct PCIScanner {
     }
 
     static let devicesDir = "sys/bus/pci/devices"
+
+    private struct Listed: Sendable {
+        var address: PCIAddress
+        var name: String
+    }
     /// Every attribute and link a scan may look at (listed once per device in a capture).
     static let attributes = ["config", "vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
                              "resource", "irq", "numa_node", "modalias", "driver", "iommu_group", "physfn",
                              "sriov_totalvfs", "sriov_numvfs", "reset_method", "enable", "local_cpulist", "d3cold_allowed",
-                             "driver_override"]
+                             "driver_override", "boot_vga", "removable"]
 
     public let rootPath: String
     public let options: Options
@@ -55,15 +83,22 @@ public struct PCIScanner {
             if filter(a) { addresses.append((a, name)) }
         }
         addresses.sort { $0.0 < $1.0 }
+        // Reading devices is syscall-bound and each one independent: shared among threads,
+        // each with its own handles on the root (a descriptor is cheap; sharing one is not
+        // wrong, but the handles here are not Sendable by design).
+        let scanner = self
+        let reads = Parallel.mapShares(addresses.map { Listed(address: $0.0, name: $0.1) }) { share in
+            scanner.readShare(share)
+        }
         var devices: [PCIDevice] = []
         devices.reserveCapacity(addresses.count)
         var truncated = 0
-        for (a, name) in addresses {
-            do {
-                let d = try readDevice(a, name: name, root: root, devicesDir: dir)
+        for (read, (a, _)) in zip(reads, addresses) {
+            switch read {
+            case .success(let d):
                 if options.fullConfig, d.config.capabilities?.unreadable == true { truncated += 1 }
                 devices.append(d)
-            } catch {
+            case .failure(let error):
                 // The device directory went away between listing and reading (hot unplug,
                 // VF teardown) or cannot be entered: say so and keep the others.
                 problems.append("\(a): \(error)")
@@ -82,6 +117,18 @@ public struct PCIScanner {
             problems.append("config space of \(truncated) device(s) is only the 64-byte header (sysfs gives more to root): capabilities not decoded")
         }
         return Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+    }
+
+    private func readShare(_ share: [Listed]) -> [Swift.Result<PCIDevice, SysfsError>] {
+        do throws(SysfsError) {
+            let root = try SysfsRoot.open(rootPath)
+            let dir = try root.directory(Self.devicesDir)
+            return share.map { entry in
+                Swift.Result { () throws(SysfsError) in
+                    try readDevice(entry.address, name: entry.name, root: root, devicesDir: dir)
+                }
+            }
+        } catch { return share.map { _ in .failure(error) } }
     }
 
     private func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
@@ -178,10 +225,10 @@ public struct PCIScanner {
         d.driver = linkName("driver")
         d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
         d.physicalFunction = linkName("physfn").flatMap { PCIAddress($0) }
-        d.numaNode = decimal("numa_node")
-        // The kernel's IRQ number is a detail for -v; `list` skips the read.
-        if options.fullConfig { d.irq = decimal("irq") }
-        if let r = bytes("resource") {
+        let details = options.details
+        if details.contains(.numaNode) { d.numaNode = decimal("numa_node") }
+        if details.contains(.irq) { d.irq = decimal("irq") }
+        if details.contains(.resources), let r = bytes("resource") {
             let parsed = PCIResource.parse(r)
             d.resources = parsed.resources
             problems += parsed.problems
@@ -201,13 +248,18 @@ public struct PCIScanner {
         } else {
             problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
         }
-        if options.sysfsDetails {
+        if details.contains(.resetMethods) {
             d.resetMethods = text("reset_method").map { $0.split(separator: " ").map(String.init) }
-            d.isEnabled = decimal("enable").map { $0 != 0 }
-            d.localCPUList = text("local_cpulist")
-            d.d3coldAllowed = decimal("d3cold_allowed").map { $0 != 0 }
+        }
+        if details.contains(.enable) { d.isEnabled = decimal("enable").map { $0 != 0 } }
+        if details.contains(.localCPUList) { d.localCPUList = text("local_cpulist") }
+        if details.contains(.d3coldAllowed) { d.d3coldAllowed = decimal("d3cold_allowed").map { $0 != 0 } }
+        if details.contains(.driverOverride) {
             d.driverOverride = text("driver_override").flatMap { $0 == "(null)" || $0.isEmpty ? nil : $0 }
         }
+        // The kernel creates boot_vga for display controllers only.
+        if details.contains(.bootVGA), d.baseClass == 0x03 { d.isBootVGA = decimal("boot_vga").map { $0 == 1 } }
+        if details.contains(.removable) { d.removable = text("removable") }
         // The kernel's modalias is a pure function of these ids (pci-sysfs.c modalias_show):
         // computed, not read, which saves three syscalls per device.
         d.modalias = modalias(d)

@@ -78,7 +78,8 @@ struct AuditCommand: ParsableCommand {
             return
         }
         if json {
-            printJSON(report)
+            AuditJSON.write(report) { writeStdout($0) }
+            writeStdout("\n")
         } else {
             print(AuditText(colour: colour ?? (isatty(1) == 1), verbose: verbose).render(report, onlyDevices: wanted))
         }

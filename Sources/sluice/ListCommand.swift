@@ -55,7 +55,8 @@ struct ListCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames, sysfsDetails: verbose)
+        let options = PCIScanner.Options(fullConfig: verbose, idsPath: pciIDs, names: !noNames,
+                                         details: verbose ? .all : .standard)
         let scanner = PCIScanner(root: root.path, options: options)
         let result: PCIScanner.Result
         do {
@@ -97,19 +98,6 @@ struct ListCommand: ParsableCommand {
     }
 }
 
-private func writeStdout(_ s: String) {
-    var s = s
-    s.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
-}
-
-private func writeStdout(_ buf: UnsafeRawBufferPointer) {
-    var offset = 0
-    while offset < buf.count {
-        let n = write(1, buf.baseAddress! + offset, buf.count - offset)
-        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-        offset += n
-    }
-}
 
 private func printError(_ s: String) {
     writeStderr(s + "\n")

@@ -22,3 +22,18 @@ func printJSON<T: Encodable>(_ value: T) {
         print("sluice: cannot encode JSON output: \(error)", to: &err)
     }
 }
+
+/// Writes to standard output unbuffered, all of it (large `--json` documents go out in chunks).
+func writeStdout(_ s: String) {
+    var s = s
+    s.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+}
+
+func writeStdout(_ buf: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < buf.count {
+        let n = write(1, buf.baseAddress! + offset, buf.count - offset)
+        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+        offset += n
+    }
+}

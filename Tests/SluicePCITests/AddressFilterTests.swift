@@ -15,6 +15,41 @@ import Testing
         #expect(PCIAddress("0000:00:1f.3")!.lspciDescription(alwaysDomain: false) == "00:1f.3")
     }
 
+    /// The one-pass parser against the obvious split-based one, on random near-addresses.
+    @Test func parserAgreesWithSplitReference() {
+        func reference(_ text: String) -> PCIAddress? {
+            let colon = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard colon.count == 2 || colon.count == 3 else { return nil }
+            let dot = colon.last!.split(separator: ".", omittingEmptySubsequences: false)
+            func hex(_ s: Substring, _ max: Int) -> UInt64? {
+                guard !s.isEmpty, s.count <= max, s.allSatisfy(\.isHexDigit) else { return nil }
+                return UInt64(s, radix: 16)
+            }
+            guard dot.count == 2, let bus = hex(colon[colon.count - 2], 2), let dev = hex(dot[0], 2), let fn = hex(dot[1], 1)
+            else { return nil }
+            let domain = colon.count == 3 ? hex(colon[0], 8) : 0
+            guard let domain else { return nil }
+            return PCIAddress(domain: UInt32(domain), bus: UInt8(bus), device: UInt8(truncatingIfNeeded: dev),
+                              function: UInt8(truncatingIfNeeded: fn))
+        }
+        var rng = SplitMix64(seed: 11)
+        let alphabet = Array("0123456789abcdefABCDEF:.x ")
+        let seeds = ["0000:00:1f.3", "3b:00.1", "10000:01:00.0", "ffffffff:ff:1f.7"]
+        for i in 0..<20_000 {
+            var chars = Array(seeds[i % seeds.count])
+            for _ in 0..<(rng.next() % 3) {
+                let at = Int(rng.next() % UInt64(chars.count + 1))
+                switch rng.next() % 3 {
+                case 0: chars.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                case 1: if at < chars.count { chars.remove(at: at) }
+                default: if at < chars.count { chars[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                }
+            }
+            let text = String(chars)
+            #expect(PCIAddress(text) == reference(text), "\(text)")
+        }
+    }
+
     @Test func hexFormatting() {
         #expect(hex(0, width: 4) == "0000" && hex(0xabc, width: 2) == "abc" && hex(UInt8(7), width: 1) == "7")
         #expect(hex(UInt64.max, width: 1) == "ffffffffffffffff" && hex(UInt64.max, width: 20) == "0000ffffffffffffffff")

@@ -34,7 +34,7 @@ import Testing
         #expect(mknod(dir + "/irq", S_IFCHR | 0o644, dev_t(1 << 8 | 3)) == 0)  // a /dev/null node inside the tree
         try FileManager.default.createSymbolicLink(atPath: dir + "/resource", withDestinationPath: "../../../dev-null")
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/dev-null", withDestinationPath: "/dev/null")
-        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        let r = try PCIScanner(root: tree.root, options: .init(names: false, details: .all)).scan()
         let d = try #require(r.devices.first)
         #expect(d.problems.contains { $0.hasSuffix("/config: refused, is a FIFO, not a regular file") })
         // The /dev/null link is absolute: refused as an escape before its type is even looked at.
