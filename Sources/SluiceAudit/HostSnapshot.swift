@@ -190,10 +190,11 @@ extension HostSnapshot {
         guard let root = try? SysfsRoot.open(path), let groups = try? root.directory("sys/kernel/iommu_groups") else {
             return ids.map { _ in (nil, []) }
         }
+        // Each file read by its path from the groups directory: no handle per group to open
+        // and close, and an absent attribute costs one failed stat.
         return ids.map { id in
-            guard let dir = try? groups.directory(String(id)) else { return (nil, []) }
-            let reserved = ((try? dir.readText("reserved_regions")) ?? "").split(separator: "\n").map(String.init)
-            return (try? dir.readText("type"), reserved)
+            let reserved = ((try? groups.readText("\(id)/reserved_regions")) ?? "").split(separator: "\n").map(String.init)
+            return (try? groups.readText("\(id)/type"), reserved)
         }
     }
 

@@ -23,7 +23,8 @@ struct VerdictMaker: Sendable {
     let position: [PCIAddress: Int]
     /// Every device below each bridge: what a secondary bus reset of that bridge hits.
     let below: [PCIAddress: [PCIAddress]]
-    let predictedReasons: [PCIAddress: Set<GroupPredictor.Reason>]
+    /// Why each device's predicted group is what it is, in sentences: made once per group.
+    let predictedExplanations: [PCIAddress: [String]]
 
     init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, predicted: [GroupPredictor.Group]) {
         self.snapshot = snapshot
@@ -36,9 +37,12 @@ struct VerdictMaker: Sendable {
         var below: [PCIAddress: [PCIAddress]] = [:]
         for d in snapshot.pci.devices { for b in d.upstream { below[b, default: []].append(d.address) } }
         self.below = below
-        var reasons: [PCIAddress: Set<GroupPredictor.Reason>] = [:]
-        for g in predicted { for m in g.members { reasons[m] = g.reasons } }
-        predictedReasons = reasons
+        var explanations: [PCIAddress: [String]] = [:]
+        for g in predicted {
+            let sentences = g.reasons.map(predictor.explain).sorted()
+            for m in g.members { explanations[m] = sentences }
+        }
+        predictedExplanations = explanations
         var g: [PCIAddress: HostSnapshot.KernelGroup] = [:]
         for group in snapshot.groups { for d in group.devices { g[d] = group } }
         groupOf = g
@@ -146,7 +150,7 @@ struct VerdictMaker: Sendable {
         var exposure: [String] = []
         if d.removable == "removable" { exposure.append("external-facing port") }
         if d.config.first(ATSCapability.self)?.enabled == true { exposure.append("ATS enabled") }
-        exposure += (predictedReasons[d.address] ?? []).map(predictor.explain).sorted()
+        exposure += predictedExplanations[d.address] ?? []
 
         let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")
         return DeviceVerdict(address: d.address.description,

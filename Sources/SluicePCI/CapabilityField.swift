@@ -17,4 +17,7 @@ public struct CapabilityField: Sendable, Equatable {
 /// A capability decoder: a pure function of the config bytes at one offset.
 public protocol DecodedCapability: Sendable {
     var fields: [CapabilityField] { get }
+    /// Which list entry this type decodes: lookups compare ids before any dynamic cast.
+    static var isExtended: Bool { get }
+    static var capabilityID: UInt16 { get }
 }

@@ -39,7 +39,9 @@ public struct DecodedConfig: Sendable {
     }
 
     public func first<T: DecodedCapability>(_ type: T.Type) -> T? {
-        for item in items { if let d = item.decoded as? T { return d } }
+        for item in items where item.entry.id == T.capabilityID && item.entry.isExtended == T.isExtended {
+            if let d = item.decoded as? T { return d }
+        }
         return nil
     }
 

@@ -1,5 +1,7 @@
 /// PCI Express capability (standard id 0x10): port type, device and link registers.
 public struct ExpressCapability: DecodedCapability, Equatable {
+    public static let isExtended = false
+    public static let capabilityID = StandardCapabilityID.pciExpress
     public enum PortType: UInt8, Sendable {
         case endpoint = 0, legacyEndpoint = 1, rootPort = 4, upstreamPort = 5, downstreamPort = 6
         case pcieToPCIBridge = 7, pciToPCIeBridge = 8, rootComplexIntegratedEndpoint = 9

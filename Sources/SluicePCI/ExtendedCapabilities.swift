@@ -1,5 +1,7 @@
 /// Access Control Services (extended id 0x0d): what decides IOMMU group isolation.
 public struct ACSCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.acs
     public struct Bits: OptionSet, Sendable, Hashable {
         public let rawValue: UInt16
         public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -33,6 +35,8 @@ public struct ACSCapability: DecodedCapability, Equatable {
 
 /// Single Root I/O Virtualization (extended id 0x10).
 public struct SRIOVCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.sriov
     public let vfEnabled: Bool
     public let vfMemorySpaceEnabled: Bool
     public let ariCapableHierarchy: Bool
@@ -67,6 +71,8 @@ public struct SRIOVCapability: DecodedCapability, Equatable {
 
 /// Advanced Error Reporting (extended id 0x01): raw status/mask/severity registers.
 public struct AERCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.aer
     public let uncorrectableStatus: UInt32, uncorrectableMask: UInt32, uncorrectableSeverity: UInt32
     public let correctableStatus: UInt32, correctableMask: UInt32
     public let capabilitiesAndControl: UInt32
@@ -90,6 +96,8 @@ public struct AERCapability: DecodedCapability, Equatable {
 
 /// Address Translation Service (extended id 0x0f): a device that caches translations.
 public struct ATSCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.ats
     public let invalidateQueueDepth: Int
     public let pageAligned: Bool
     public let enabled: Bool
@@ -113,6 +121,8 @@ public struct ATSCapability: DecodedCapability, Equatable {
 
 /// Page Request Interface (extended id 0x13).
 public struct PRICapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.pri
     public let enabled: Bool
     public let outstandingCapacity: UInt32
     public let outstandingAllocation: UInt32
@@ -131,6 +141,8 @@ public struct PRICapability: DecodedCapability, Equatable {
 
 /// Process Address Space ID (extended id 0x1b).
 public struct PASIDCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.pasid
     public let width: Int
     public let executeSupported: Bool, privilegedSupported: Bool
     public let enabled: Bool
@@ -149,6 +161,8 @@ public struct PASIDCapability: DecodedCapability, Equatable {
 
 /// Resizable BAR (extended id 0x15): per BAR, the sizes it supports and the current one.
 public struct ResizableBARCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.resizableBAR
     public struct Entry: Sendable, Equatable {
         public let bar: Int
         /// Supported sizes in bytes, smallest first (1 MiB << n for capability bits 4...31).
@@ -180,6 +194,8 @@ public struct ResizableBARCapability: DecodedCapability, Equatable {
 
 /// Device Serial Number (extended id 0x03): a 64-bit EUI.
 public struct SerialNumberCapability: DecodedCapability, Equatable {
+    public static let isExtended = true
+    public static let capabilityID = ExtendedCapabilityID.deviceSerialNumber
     public let serial: UInt64
 
     public init?(_ c: ConfigSpace, at o: Int) {

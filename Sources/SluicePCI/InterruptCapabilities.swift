@@ -1,5 +1,7 @@
 /// Power Management (standard id 0x01).
 public struct PowerManagementCapability: DecodedCapability, Equatable {
+    public static let isExtended = false
+    public static let capabilityID = StandardCapabilityID.powerManagement
     public let version: UInt8
     public let pmeSupport: UInt8
     public let d1Support: Bool, d2Support: Bool
@@ -29,6 +31,8 @@ public struct PowerManagementCapability: DecodedCapability, Equatable {
 
 /// MSI (standard id 0x05).
 public struct MSICapability: DecodedCapability, Equatable {
+    public static let isExtended = false
+    public static let capabilityID = StandardCapabilityID.msi
     public let enabled: Bool
     public let vectorsCapable: Int
     public let vectorsEnabled: Int
@@ -66,6 +70,8 @@ public struct MSICapability: DecodedCapability, Equatable {
 /// MSI-X (standard id 0x11): where its vector table and PBA live matters for VFIO (they
 /// must not be mmapped into a guest).
 public struct MSIXCapability: DecodedCapability, Equatable {
+    public static let isExtended = false
+    public static let capabilityID = StandardCapabilityID.msix
     public let enabled: Bool
     public let functionMasked: Bool
     public let tableSize: Int

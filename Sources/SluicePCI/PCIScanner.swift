@@ -178,7 +178,10 @@ public struct PCIScanner: Sendable {
             }
         }
         func linkName(_ attr: String) -> String? {
-            do { return try dev.readLink(attr).split(separator: "/").last.map(String.init) } catch {
+            do {
+                let target = try dev.readLink(attr)
+                return target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
+            } catch {
                 if case .missing = error {} else { problems.append(error.description) }
                 return nil
             }

@@ -106,8 +106,9 @@ public struct SysfsDirectory: ~Copyable {
         defer { close(fd) }
         let capacity = prefixOnly ? limit : limit + 1
         var failure: SysfsError?
-        // Uninitialised capacity: zero-filling a buffer per attribute costs more than the read.
-        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+        // Read into scratch space and keep an exactly-sized copy: a 4 KiB buffer kept per
+        // device for a 256-byte config space would be thousands of page faults in a big scan.
+        let bytes = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf -> [UInt8] in
             var filled = 0
             while filled < capacity {
                 let want = capacity - filled
@@ -123,7 +124,7 @@ public struct SysfsDirectory: ~Copyable {
                 // file: saves a second read per attribute.
                 if n < want { break }
             }
-            count = filled
+            return Array(UnsafeBufferPointer(rebasing: buf[..<filled]))
         }
         if let failure { throw failure }
         guard bytes.count <= limit else { throw .tooLarge(child(relative), limit: limit) }

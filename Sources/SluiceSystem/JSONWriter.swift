@@ -70,11 +70,19 @@ public struct JSONWriter {
 
     private mutating func newline() {
         out.append(0x0a)
-        for _ in 0..<depth { out.append(contentsOf: [0x20, 0x20]) }
+        out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
     }
 
     private mutating func quoted(_ s: String) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy those in one go.
+        var s = s
+        let plain = s.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain { out.append(UInt8(ascii: "\"")); return }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
