@@ -62,7 +62,7 @@ public enum ListFormatter {
         }
         if d.config.capabilities?.unreadable == true { out.append("\tCapabilities: <not readable: config space is the 64-byte header only>") }
         if let drv = d.driver { out.append("\tKernel driver in use: " + drv) }
-        if let m = d.modalias { out.append("\tModalias: " + m) }
+        out.append("\tModalias: " + d.modalias)
         for p in d.problems { out.append("\tProblem: " + p) }
         return out
     }

@@ -49,7 +49,7 @@ public enum ListJSON {
         w.key("class_name"); w.optionalString(d.className)
         w.key("prog_if_name"); w.optionalString(d.progIfName)
         w.key("driver"); w.optionalString(d.driver)
-        w.key("modalias"); w.optionalString(d.modalias)
+        w.key("modalias"); w.string(d.modalias)
         w.key("iommu_group"); w.optionalInt(d.iommuGroup)
         w.key("numa_node"); w.optionalInt(d.numaNode)
         w.key("irq"); w.optionalInt(d.irq)

@@ -20,8 +20,14 @@ public struct PCIDevice: Sendable {
 
     /// The kernel driver bound now (`driver` symlink), if any.
     public var driver: String?
-    /// `modalias`: what module loading would match (candidate drivers).
-    public var modalias: String?
+    /// `modalias`: what module loading would match (candidate drivers). The kernel's file is a
+    /// pure function of the ids (pci-sysfs.c modalias_show), so it is computed, not read:
+    /// `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`.
+    public var modalias: String {
+        func up(_ v: some BinaryInteger, _ w: Int) -> String { hex(v, width: w).uppercased() }
+        return "pci:v" + up(vendorID, 8) + "d" + up(deviceID, 8) + "sv" + up(subsystemVendorID ?? 0, 8)
+            + "sd" + up(subsystemDeviceID ?? 0, 8) + "bc" + up(baseClass, 2) + "sc" + up(subclass, 2) + "i" + up(progIf, 2)
+    }
     public var iommuGroup: Int?
     public var numaNode: Int?
     public var irq: Int?

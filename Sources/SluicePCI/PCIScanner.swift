@@ -61,6 +61,7 @@ public struct PCIScanner: Sendable {
                              "resource", "irq", "numa_node", "modalias", "driver", "iommu_group", "physfn",
                              "sriov_totalvfs", "sriov_numvfs", "reset_method", "enable", "local_cpulist", "d3cold_allowed",
                              "driver_override", "boot_vga", "removable"]
+    static let attributeNames = SysfsNames(attributes)
 
     public let rootPath: String
     public let options: Options
@@ -140,8 +141,9 @@ public struct PCIScanner: Sendable {
         // lexically, lets the open skip walking the link. The kernel still checks that the
         // path stays beneath the root (RESOLVE_BENEATH); an odd target takes the link path.
         let linkTarget = try? devicesDir.readLink(name)
-        let canonical = linkTarget.flatMap { lexicallyResolved(Self.devicesDir, $0) }
-        let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributes)
+        let link = linkTarget.map { DeviceLink(base: Self.devicesDir, target: $0) }
+        let canonical = link?.resolved
+        let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributeNames)
         var problems: [String] = []
 
         func text(_ attr: String) -> String? {
@@ -242,12 +244,9 @@ public struct PCIScanner: Sendable {
         }
         // Topology from where the bus/pci/devices link points: every path component that is a
         // PCI address above this one is an upstream bridge (or a VMD endpoint).
-        if let target = linkTarget {
-            let parts = target.split(separator: "/")
-            if let i = parts.firstIndex(of: "devices") {
-                d.sysfsPath = parts[(i + 1)...].joined(separator: "/")
-            }
-            d.upstream = parts.dropLast().compactMap { $0.count >= 12 ? PCIAddress(String($0)) : nil }
+        if let link {
+            if let path = link.sysfsPath { d.sysfsPath = path }
+            d.upstream = link.upstream
         } else {
             problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
         }
@@ -263,9 +262,6 @@ public struct PCIScanner: Sendable {
         // The kernel creates boot_vga for display controllers only.
         if details.contains(.bootVGA), d.baseClass == 0x03 { d.isBootVGA = decimal("boot_vga").map { $0 == 1 } }
         if details.contains(.removable) { d.removable = text("removable") }
-        // The kernel's modalias is a pure function of these ids (pci-sysfs.c modalias_show):
-        // computed, not read, which saves three syscalls per device.
-        d.modalias = modalias(d)
         d.problems = problems + decoded.problems
         return d
     }
@@ -290,26 +286,4 @@ public struct PCIScanner: Sendable {
         }
         d.progIfName = names.progIf(d.classCode)
     }
-}
-
-/// `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`, as the kernel writes it.
-func modalias(_ d: PCIDevice) -> String {
-    func up(_ v: some BinaryInteger, _ w: Int) -> String { hex(v, width: w).uppercased() }
-    return "pci:v" + up(d.vendorID, 8) + "d" + up(d.deviceID, 8) + "sv" + up(d.subsystemVendorID ?? 0, 8)
-        + "sd" + up(d.subsystemDeviceID ?? 0, 8) + "bc" + up(d.baseClass, 2) + "sc" + up(d.subclass, 2) + "i" + up(d.progIf, 2)
-}
-
-/// `base/target` with `.` and `..` folded, for a relative target; nil if it would climb out of
-/// the root or is absolute (then the kernel resolves, and refuses, the real path).
-func lexicallyResolved(_ base: String, _ target: String) -> String? {
-    guard !target.hasPrefix("/") else { return nil }
-    var parts = base.split(separator: "/")
-    for component in target.split(separator: "/") {
-        switch component {
-        case ".": continue
-        case "..": guard !parts.isEmpty else { return nil }; parts.removeLast()
-        default: parts.append(component)
-        }
-    }
-    return parts.isEmpty ? nil : parts.joined(separator: "/")
 }

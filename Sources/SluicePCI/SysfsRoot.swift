@@ -24,6 +24,16 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Names to look for in a directory listing, with their UTF-8 bytes prepared once.
+public struct SysfsNames: Sendable {
+    public let names: [String]
+    let bytes: [[UInt8]]
+    public init(_ names: [String]) {
+        self.names = names
+        bytes = names.map { Array($0.utf8) }
+    }
+}
+
 /// A directory opened beneath the root: every path below it must resolve inside the root
 /// (openat2 RESOLVE_BENEATH), reads are bounded, and only regular files are read.
 public struct SysfsDirectory: ~Copyable {
@@ -56,13 +66,19 @@ public struct SysfsDirectory: ~Copyable {
     /// With `listing` (captured trees), the directory is read once and the types of those
     /// names recorded, so each attribute's type check and each absent one cost no syscall.
     public func directory(_ relative: String, listing wanted: [String]? = nil) throws(SysfsError) -> SysfsDirectory {
-        guard let wanted, verifyFileType else {
+        try directory(relative, listing: wanted.map(SysfsNames.init))
+    }
+
+    /// As `directory(_:listing:)` with the names prepared once, for a caller that opens
+    /// thousands of directories asking the same names.
+    public func directory(_ relative: String, listing names: SysfsNames?) throws(SysfsError) -> SysfsDirectory {
+        guard let names, verifyFileType else {
             let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
             return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
         }
         let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
-        let wantedBytes = wanted.map { Array($0.utf8) }
-        var types = [UInt8](repeating: 0, count: wanted.count)
+        let wantedBytes = names.bytes
+        var types = [UInt8](repeating: 0, count: wantedBytes.count)
         // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
         var failure: SysfsError?
         withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 8) { buf in
@@ -95,7 +111,7 @@ public struct SysfsDirectory: ~Copyable {
             }
         }
         if let failure { close(fd); throw failure }
-        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType, listed: wanted, listedTypes: types)
+        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType, listed: names.names, listedTypes: types)
     }
 
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
@@ -172,13 +188,16 @@ public struct SysfsDirectory: ~Copyable {
     /// The target text of a symlink directly in this directory (not followed).
     public func readLink(_ name: String) throws(SysfsError) -> String {
         if listedType(name) == 0 { throw .missing(child(name)) }
-        var buffer = [CChar](repeating: 0, count: 4097)
-        let n = readlinkat(fd, name, &buffer, 4096)
-        if n < 0 {
+        let target = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf -> String? in
+            let n = readlinkat(fd, name, buf.baseAddress!, 4096)
+            guard n >= 0 else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress!, count: n), as: UTF8.self)
+        }
+        guard let target else {
             if errno == ENOENT { throw .missing(child(name)) }
             throw .system(.current("readlink \(child(name))"))
         }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target
     }
 
     /// Names of the entries of a subdirectory ("" for this one), without `.` and `..`.
