@@ -1,8 +1,10 @@
 import Glibc
 import SluiceSystem
 
-/// The names Sluice needs from pci.ids, read by one pass over the memory-mapped file that
-/// parses only the blocks of the vendors asked for and the class section.
+/// The names Sluice needs from pci.ids, read from the memory-mapped file: for a few vendors,
+/// each vendor's block is found by binary search (the file is sorted by vendor id, as the
+/// pci.ids database is published) and only those blocks and the class section at the end are
+/// parsed, touching a few pages of the 1.3 MB file; otherwise one pass parses what is asked.
 /// libpci instead hashes every one of the ~40,000 entries before its first lookup; that is
 /// most of lspci's start-up. Same file, same precedence rules (first entry of an id wins),
 /// same strings: a test compares every entry against libpci's pci_lookup_name.
@@ -33,13 +35,36 @@ public struct PCIIDsFile: Sendable {
             throw SystemError.current("mmap \(path)")
         }
         defer { munmap(map, size) }
-        parse(UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size), wanted: wanted)
+        let buf = UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size)
+        if let wanted, wanted.count <= Self.indexedLookupLimit, parseIndexed(buf, wanted: wanted) { return }
+        parse(buf, wanted: wanted)
     }
 
-    /// Parses pci.ids text (exposed for tests and fuzzing).
-    public init(text: [UInt8], vendors wanted: Set<UInt16>?, devices: Set<UInt32>? = nil) {
+    /// Up to this many vendors, binary search; beyond, one pass costs less.
+    static let indexedLookupLimit = 64
+
+    /// Parses pci.ids text (exposed for tests and fuzzing); `indexed`: find the vendors'
+    /// blocks by binary search, as reading a file does for a few vendors.
+    public init(text: [UInt8], vendors wanted: Set<UInt16>?, devices: Set<UInt32>? = nil, indexed: Bool = false) {
         wantedDevices = devices
-        text.withUnsafeBufferPointer { parse($0, wanted: wanted) }
+        text.withUnsafeBufferPointer { buf in
+            if indexed, let wanted, parseIndexed(buf, wanted: wanted) { return }
+            parse(buf, wanted: wanted)
+        }
+    }
+
+    /// The indexed read: false when the text does not end with the class section as pci.ids
+    /// does (then the caller parses it in one pass).
+    private mutating func parseIndexed(_ buf: UnsafeBufferPointer<UInt8>, wanted: Set<UInt16>) -> Bool {
+        let index = PCIIDsIndex(buf)
+        guard let classStart = index.classSectionStart() else { return false }
+        for v in wanted.sorted() {
+            guard let start = index.vendorLine(v, before: classStart) else { continue }
+            let end = index.firstVendorLine(atOrAfter: start + 1, before: classStart)?.start ?? classStart
+            parse(UnsafeBufferPointer(rebasing: buf[start..<end]), wanted: [v])
+        }
+        parse(UnsafeBufferPointer(rebasing: buf[classStart...]), wanted: [])
+        return true
     }
 
     private mutating func parse(_ buf: UnsafeBufferPointer<UInt8>, wanted: Set<UInt16>?) {

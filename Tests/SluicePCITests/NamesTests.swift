@@ -79,6 +79,45 @@ import Testing
         for (v, d, sv, sd) in subs { #expect(few.subsystem(v, d, sv, sd) == full.subsystem(v, d, sv, sd)) }
     }
 
+    /// Binary search over the real pci.ids finds every vendor's block, entry for entry as the
+    /// one-pass parse, and finds nothing for ids the file does not have.
+    @Test func indexedLookupMatchesOnePassForEveryVendor() throws {
+        let fd = open(PCIIDsFile.defaultPath, O_RDONLY)
+        try #require(fd >= 0)
+        var text = [UInt8](repeating: 0, count: 4 << 20)
+        let n = read(fd, &text, text.count)
+        close(fd)
+        text.removeLast(text.count - n)
+        let full = PCIIDsFile(text: text, vendors: nil)
+        let vendors = full.allVendorKeys.sorted()
+        #expect(vendors.count > 2000)
+        // Every vendor alone, against the full parse's entries of that vendor.
+        var devicesOf: [UInt16: [UInt16]] = [:], subsystemCount: [UInt16: Int] = [:]
+        for (v, d) in full.allDeviceKeys { devicesOf[v, default: []].append(d) }
+        for key in full.allSubsystemKeys { subsystemCount[key.0, default: 0] += 1 }
+        for v in vendors {
+            let indexed = PCIIDsFile(text: text, vendors: [v], indexed: true)
+            #expect(indexed.allVendorKeys == [v] && indexed.vendor(v) == full.vendor(v), "\(hex(v, width: 4))")
+            #expect(indexed.allDeviceKeys.count == devicesOf[v, default: []].count, "\(hex(v, width: 4))")
+            #expect(indexed.allSubsystemKeys.count == subsystemCount[v, default: 0], "\(hex(v, width: 4))")
+            for d in devicesOf[v, default: []] where indexed.device(v, d) != full.device(v, d) {
+                Issue.record("\(hex(v, width: 4)):\(hex(d, width: 4)) differs")
+            }
+        }
+        // Absent ids, and random groups against the one-pass parse of the same group.
+        var sets: [Set<UInt16>] = [[0x0000], [0xfffc], [0x8087, 0x1af5]]
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<20 { sets.append(Set((0..<8).map { _ in vendors[Int(rng.next() % UInt64(vendors.count))] })) }
+        for wanted in sets {
+            let indexed = PCIIDsFile(text: text, vendors: wanted, indexed: true)
+            let onePass = PCIIDsFile(text: text, vendors: wanted)
+            #expect(indexed.allVendorKeys.sorted() == onePass.allVendorKeys.sorted(), "\(wanted)")
+            #expect(indexed.allDeviceKeys.count == onePass.allDeviceKeys.count, "\(wanted)")
+            #expect(indexed.allSubsystemKeys.count == onePass.allSubsystemKeys.count, "\(wanted)")
+            #expect(indexed.allClassKeys.count == onePass.allClassKeys.count && indexed.allProgIfKeys.count == onePass.allProgIfKeys.count)
+        }
+    }
+
     /// pci.ids text that is not well formed: no trap, the good entries kept.
     @Test func malformedPciIds() {
         let text = "# comment\n8086  Intel\n\t10d3  82574L\n\t\t8086 a01f  Gigabit CT\n\t\tzzzz\n\tbad\nC 02  Network\n\t00  Ethernet\n\t\t\n\t\t01 \nffff\n\t\t\t\tx\n1af4 \t Red Hat  \r\n"
@@ -92,6 +131,11 @@ import Testing
             var b = base
             for _ in 0..<8 { b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next()) }
             _ = PCIIDsFile(text: b, vendors: nil).vendor(0x8086)
+            _ = PCIIDsFile(text: b, vendors: [0x8086, 0x1af4, 0xffff], indexed: true).vendor(0x8086)
+        }
+        // Texts without a class section at the end, or with nothing but classes: still no trap.
+        for t in ["", "\n", "C", "C 02  Network\n", "8086  Intel\n", "\t\t\n#\n", "C 02\n8086  Intel\nC 03  Display"] {
+            _ = PCIIDsFile(text: Array(t.utf8), vendors: [0x8086], indexed: true).vendor(0x8086)
         }
     }
 
