@@ -21,15 +21,14 @@ public struct Auditor {
         let predicted = predictor.predict()
         let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, predicted: predicted)
 
-        var predictedOf: [PCIAddress: Set<PCIAddress>] = [:]
-        for g in predicted { let set = Set(g.members); for m in g.members { predictedOf[m] = set } }
-        var reasonsOf: [PCIAddress: Set<GroupPredictor.Reason>] = [:]
-        for g in predicted { for m in g.members { reasonsOf[m] = g.reasons } }
+        var predictedOfAddress: [PCIAddress: Set<PCIAddress>] = [:]
+        for g in predicted { let set = Set(g.members); for m in g.members { predictedOfAddress[m] = set } }
+        let predictedOf = predictedOfAddress
 
-        let groups = s.groups.map { g -> GroupSummary in
+        let groups = Parallel.map(s.groups) { g -> GroupSummary in
             let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
             let matches = g.devices.first.map { predictedOf[$0] == Set(g.devices) }
-            var why = (g.devices.first.flatMap { reasonsOf[$0] } ?? []).map(predictor.explain).sorted()
+            var why = g.devices.first.flatMap { maker.predictedExplanations[$0] } ?? []
             if g.devices.count > 1 && why.isEmpty { why = ["(the predictor did not explain this group: see prediction_matches)"] }
             return GroupSummary(id: g.id, type: g.type, members: g.devices.map(\.description), viable: blocking.isEmpty,
                                 blockingMembers: blocking.map { "\($0) (\(maker.driver(of: $0) ?? "?"))" },
