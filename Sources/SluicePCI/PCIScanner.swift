@@ -267,11 +267,13 @@ public struct PCIScanner: Sendable {
     }
 
     private func linkVirtualFunctions(_ devices: inout [PCIDevice]) {
+        // Fields read by index and the links gathered before any write: iterating the array
+        // while appending to one of its elements would copy every device.
+        let vfs = devices.indices.compactMap { i in devices[i].physicalFunction.map { (pf: $0, vf: devices[i].address) } }
+        guard !vfs.isEmpty else { return }
         var index: [PCIAddress: Int] = [:]
-        for (i, d) in devices.enumerated() { index[d.address] = i }
-        for d in devices {
-            if let pf = d.physicalFunction, let i = index[pf] { devices[i].virtualFunctions.append(d.address) }
-        }
+        for i in devices.indices { index[devices[i].address] = i }
+        for (pf, vf) in vfs { if let i = index[pf] { devices[i].virtualFunctions.append(vf) } }
     }
 
     private func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
