@@ -13,12 +13,13 @@ struct DeviceLink {
 
     init(base: String, target: String) {
         var components: [Substring] = []
-        var start = target.startIndex
-        for i in target.indices where target[i] == "/" {
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        for i in utf8.indices where utf8[i] == UInt8(ascii: "/") {
             if start < i { components.append(target[start..<i]) }
-            start = target.index(after: i)
+            start = utf8.index(after: i)
         }
-        if start < target.endIndex { components.append(target[start...]) }
+        if start < utf8.endIndex { components.append(target[start...]) }
 
         if let i = components.firstIndex(of: "devices") {
             sysfsPath = components[(i + 1)...].joined(separator: "/")

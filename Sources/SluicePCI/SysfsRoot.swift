@@ -101,7 +101,8 @@ public struct SysfsDirectory: ~Copyable {
                     let type = rec.load(fromByteOffset: 18, as: UInt8.self)
                     let name = (rec + 19).assumingMemoryBound(to: CChar.self)
                     let len = strnlen(name, reclen - 19)
-                    for (i, w) in wantedBytes.enumerated() where w.count == len {
+                    let first = UInt8(bitPattern: name.pointee)
+                    for (i, w) in wantedBytes.enumerated() where len > 0 && w.count == len && w[0] == first {
                         if w.withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
                             types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
                         }
