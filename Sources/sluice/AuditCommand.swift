@@ -83,13 +83,14 @@ struct AuditCommand: ParsableCommand {
         } else {
             print(AuditText(colour: colour ?? (isatty(1) == 1), verbose: verbose).render(report, onlyDevices: wanted))
         }
+        var code: Int32 = 0
         if let wanted {
             let verdicts = report.devices.filter { wanted.contains($0.address) }.map(\.verdict)
-            if verdicts.contains(.blocked) { throw ExitCode(4) }
-            if verdicts.contains(.unsafe) { throw ExitCode(3) }
-            return
+            code = verdicts.contains(.blocked) ? 4 : verdicts.contains(.unsafe) ? 3 : 0
+        } else if report.checks.contains(where: { $0.status == .fail }) {
+            code = 2
         }
-        if report.checks.contains(where: { $0.status == .fail }) { throw ExitCode(2) }
+        endProcess(code)
     }
 
     /// `--what-if-acs`: the predicted groups that change when the named bridges get ACS.

@@ -94,7 +94,7 @@ struct ListCommand: ParsableCommand {
                 for d in devices { for p in d.problems { printError("sluice list: \(d.address): \(p)") } }
             }
         }
-        if !result.problems.isEmpty || deviceProblems > 0 { throw ExitCode(1) }
+        endProcess(!result.problems.isEmpty || deviceProblems > 0 ? 1 : 0)
     }
 }
 

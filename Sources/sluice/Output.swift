@@ -37,3 +37,11 @@ func writeStdout(_ buf: UnsafeRawBufferPointer) {
         offset += n
     }
 }
+
+/// Ends the process once a command's output is written, without releasing what it built: for
+/// a big tree that is hundreds of thousands of objects, milliseconds of free() for nothing.
+/// (Output written through `print` is flushed first.)
+func endProcess(_ code: Int32) -> Never {
+    fflush(nil)
+    exit(code)
+}
