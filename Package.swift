@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "sluice-vmm", dependencies: ["SluiceVMM", "SluiceVFIO", "SluiceSystem"],
                           exclude: ["Link"],
                           linkerSettings: [.unsafeFlags([
-                              "-static-executable", "-Xclang-linker", "-static-pie",
+                              "-static-executable", "-Xclang-linker", "-static-pie", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                               "-ld-path=\(Context.packageDirectory)/Sources/sluice-vmm/Link/static-pie-ld",
                           ])]),
         .executableTarget(name: "sluice", dependencies: [
