@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // Sluice: safe PCI device assignment on Linux (VT-d / AMD-Vi, VFIO, KVM).
-// Dependencies point one way: sluice (CLI) -> VMM -> VFIO/KVM -> PCI -> System -> CSluice.
+// Dependencies point one way: sluice (CLI) -> VMM -> VFIO/KVM -> System -> CSluice; PCI -> System.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SluiceVTd", targets: ["SluiceVTd"]),
         .library(name: "SluiceAudit", targets: ["SluiceAudit"]),
         .library(name: "SluiceVFIO", targets: ["SluiceVFIO"]),
+        .library(name: "SluiceBinding", targets: ["SluiceBinding"]),
         .library(name: "SluiceKVM", targets: ["SluiceKVM"]),
         .library(name: "SluiceVMM", targets: ["SluiceVMM"]),
         .library(name: "SluiceLab", targets: ["SluiceLab"]),
@@ -23,31 +24,43 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        // Kernel ABI Swift cannot import: variadic functions (ioctl, pci_lookup_name),
-        // function-like macros (_IOR/_IOW) and uapi headers newer than linux-libc-dev.
-        .target(name: "CSluice", linkerSettings: [.linkedLibrary("pci")]),
+        // Kernel ABI Swift cannot import: variadic functions (ioctl, syscall), function-like
+        // macros (_IOR/_IOW) and uapi headers newer than linux-libc-dev. Links only libc.
+        .target(name: "CSluice"),
+        // libpci's name lookup (variadic pci_lookup_name): the one user of libpci, apart so that
+        // what never names devices (the VMM process) does not link it.
+        .target(name: "CPCINames", linkerSettings: [.linkedLibrary("pci")]),
         // Typed syscall wrappers: errors with errno and what was attempted, owned fds, mmap.
         .target(name: "SluiceSystem", dependencies: [
             "CSluice", .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .target(name: "SluicePCI", dependencies: ["SluiceSystem", "CSluice"]),
+        .target(name: "SluicePCI", dependencies: ["SluiceSystem", "CSluice", "CPCINames"]),
         // ACPI DMAR / IVRS parsers: pure functions over untrusted bytes.
         .target(name: "SluiceACPI"),
         // VT-d DMA-remapping model: standalone, no dependency on the rest.
         .target(name: "SluiceVTd"),
         .target(name: "SluiceAudit", dependencies: ["SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceSystem"]),
-        .target(name: "SluiceVFIO", dependencies: ["SluicePCI", "SluiceSystem", "CSluice"]),
+        // The VFIO kernel interface (what the VMM process uses); binding devices to vfio-pci,
+        // with its JSON journal (FoundationEssentials) and user lookup (NSS), is SluiceBinding.
+        .target(name: "SluiceVFIO", dependencies: ["SluiceSystem", "CSluice"], path: "Sources/SluiceVFIO/Kernel"),
+        .target(name: "SluiceBinding", dependencies: ["SluiceVFIO", "SluiceSystem"]),
         .target(name: "SluiceKVM", dependencies: ["SluiceSystem", "CSluice"]),
-        .target(name: "SluiceVMM", dependencies: ["SluiceKVM", "SluiceVFIO", "SluicePCI", "SluiceVTd", "SluiceSystem"]),
+        .target(name: "SluiceVMM", dependencies: ["SluiceKVM", "SluiceVFIO", "SluiceSystem", "CSluice"]),
         .target(name: "SluiceLab", dependencies: ["SluiceSystem"]),
         // VT-d model benchmark (swift run -c release vtd-bench).
         .executableTarget(name: "vtd-bench", dependencies: ["SluiceVTd"], path: "Benchmarks/vtd"),
-        // The VMM process `sluice run` executes: no ArgumentParser, no Foundation, the Swift runtime
-        // linked in statically, so what it holds beyond guest RAM stays small.
-        .executableTarget(name: "sluice-vmm", dependencies: ["SluiceVMM", "SluiceVFIO"],
-                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
+        // The VMM process `sluice run` executes: no ArgumentParser, no Foundation, no libpci, no
+        // NSS. Linked as a static PIE (glibc's rcrt1.o): no ld.so and no shared libraries, so
+        // what it holds beyond guest RAM stays small, and its base is still randomized (it parses
+        // guest-controlled input). Link/static-pie-ld drops the rpath glibc refuses in a static PIE.
+        .executableTarget(name: "sluice-vmm", dependencies: ["SluiceVMM", "SluiceVFIO", "SluiceSystem"],
+                          exclude: ["Link"],
+                          linkerSettings: [.unsafeFlags([
+                              "-static-executable", "-Xclang-linker", "-static-pie", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                              "-ld-path=\(Context.packageDirectory)/Sources/sluice-vmm/Link/static-pie-ld",
+                          ])]),
         .executableTarget(name: "sluice", dependencies: [
-            "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceKVM",
+            "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceBinding", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
@@ -60,7 +73,7 @@ let package = Package(
             "SluiceVTd", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
-        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO", "SluiceTestSupport"], exclude: ["Lab"]),
+        .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO", "SluiceBinding", "SluiceTestSupport"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
         .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM", "SluiceTestSupport"]),
         .testTarget(name: "SluiceLabTests", dependencies: ["SluiceLab", "SluiceSystem", "SluiceTestSupport"]),

@@ -88,9 +88,13 @@ public struct VirtualMachine: ~Copyable {
         }
         let vcpuFD = OwnedFD(adopting: FileDescriptor(rawValue: raw))
         let size = vcpuMapSize
-        let run = try kvmCall { () throws(SystemError) in
-            try MemoryMapping(file: vcpuFD.descriptor, offset: 0, size: size, writable: true,
-                              what: "kvm_run of vCPU \(id)")
+        let run: MemoryMapping
+        do throws(SystemError) {
+            run = try MemoryMapping(file: vcpuFD.descriptor, offset: 0, size: size, writable: true, what: "kvm_run")
+        } catch {
+            // The id is formatted only on failure: on success that would be work (and pages of
+            // string code) before the guest's first instruction.
+            throw .system(SystemError(error.errno, error.operation + " of vCPU \(id)"))
         }
         let vcpu = try VCPU(fd: vcpuFD, id: id, run: run)
         if let cpuid { try vcpu.setCPUID(cpuid) }

@@ -1,4 +1,4 @@
-import CSluice
+import CPCINames
 
 /// libpci's pci_lookup_name through the C wrapper: the reference lspci prints, and the udev
 /// hwdb fallback libpci consults for ids pci.ids does not know.

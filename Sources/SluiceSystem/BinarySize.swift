@@ -3,15 +3,19 @@
 public enum BinarySize {
     /// The size in bytes; nil for anything else (fractions, other suffixes, overflow).
     public static func parse(_ text: String) -> UInt64? {
-        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var digits = Substring(text)
-        var scale: UInt64 = 1
-        if let last = digits.last, let unit = units[Character(last.uppercased())] {
-            scale = unit
-            digits = digits.dropLast()
+        // Over UTF-8 bytes, not Characters: an ASCII number needs no grapheme breaking, Unicode
+        // case mapping or Character-keyed dictionary, code the VMM process would page in for it.
+        let scale: UInt64? = switch text.utf8.last {
+        case UInt8(ascii: "K"), UInt8(ascii: "k"): 1 << 10
+        case UInt8(ascii: "M"), UInt8(ascii: "m"): 1 << 20
+        case UInt8(ascii: "G"), UInt8(ascii: "g"): 1 << 30
+        case UInt8(ascii: "T"), UInt8(ascii: "t"): 1 << 40
+        default: nil
         }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = UInt64(digits) else { return nil }
-        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
+        let digits = scale == nil ? text.utf8[...] : text.utf8.dropLast()
+        guard !digits.isEmpty, digits.allSatisfy({ $0 < 0x80 }),
+              let n = UInt64(String(decoding: digits, as: UTF8.self)) else { return nil }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale ?? 1)
         return overflow ? nil : bytes
     }
 }

@@ -29,7 +29,8 @@ struct VMMArguments {
         while let word = words.popFirst() {
             var name = Substring(word)
             var inline: Substring?
-            if let eq = word.firstIndex(of: "=") { name = word[..<eq]; inline = word[word.index(after: eq)...] }
+            // Found in the UTF-8 bytes: a Character search pages in grapheme-breaking code.
+            if let eq = word.utf8.firstIndex(of: UInt8(ascii: "=")) { name = word[..<eq]; inline = word[word.utf8.index(after: eq)...] }
             func value() throws(UsageError) -> String {
                 if let inline { return String(inline) }
                 guard let next = words.popFirst() else { throw UsageError(description: "\(name) needs a value") }

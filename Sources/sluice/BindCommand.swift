@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import FoundationEssentials
 import SluiceVFIO
+import SluiceBinding
 import SluiceSystem
 import SluiceAudit
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SluiceVFIO
+@testable import SluiceBinding
 
 @Suite struct Binding {
     func tempStore() -> StateStore {

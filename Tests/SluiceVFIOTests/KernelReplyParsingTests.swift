@@ -137,6 +137,9 @@ struct ReplyBuilder {
         #expect(ProcStatus.kilobyteField("VmLck", in: status) == 132 * 1024)
         #expect(ProcStatus.kilobyteField("VmPin", in: status) == 0)
         #expect(ProcStatus.kilobyteField("VmHWM", in: status) == nil)
+        // A name that only starts another field's name, and a value too large in bytes.
+        #expect(ProcStatus.kilobyteField("Vm", in: status) == nil)
+        #expect(ProcStatus.kilobyteField("VmLck", in: "VmLck:\t18446744073709551615 kB\n") == nil)
     }
 
     @Test func dependentDeviceAddress() {

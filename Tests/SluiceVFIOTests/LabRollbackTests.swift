@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SluiceVFIO
+@testable import SluiceBinding
 
 /// The real sysfs with the Nth write failing (EIO, nothing written): failure injection against
 /// the real kernel and real host drivers in the lab.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 @testable import SluiceVFIO
+@testable import SluiceBinding
 
 /// A fake of the kernel's PCI sysfs for unit tests of the binding logic: it acts on
 /// driver_override, unbind, drivers_probe and bind the way the kernel does, and fails the Nth

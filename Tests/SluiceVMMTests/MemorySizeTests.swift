@@ -10,7 +10,7 @@ struct MemorySizeTests {
     }
 
     @Test func refusesWhatIsNotAPositivePageMultiple() {
-        for text in ["", "M", "0", "-4096", "4095", "1.5G", "64MB", "99999999999999G", "0x1000"] {
+        for text in ["", "M", "0", "-4096", "4095", "1.5G", "64MB", "99999999999999G", "0x1000", "64\u{FF2D}", "\u{666}\u{664}M", "64M\u{301}"] {
             #expect(MemorySize.parse(text) == nil, "\(text)")
         }
     }

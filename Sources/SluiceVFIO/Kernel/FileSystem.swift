@@ -2,11 +2,13 @@
 import Glibc
 #endif
 
+// `package`: SluiceBinding reads sysfs with these too.
+
 /// access(2) as a Bool.
-func access(_ path: String, _ mode: CInt) -> Bool { Glibc.access(path, mode) == 0 }
+package func access(_ path: String, _ mode: CInt) -> Bool { Glibc.access(path, mode) == 0 }
 
 /// readlink(2); nil when `path` is not a symlink.
-func readLink(_ path: String) -> String? {
+package func readLink(_ path: String) -> String? {
     var buf = [CChar](repeating: 0, count: 4096)
     let n = Glibc.readlink(path, &buf, buf.count - 1)
     guard n >= 0 else { return nil }
@@ -14,7 +16,7 @@ func readLink(_ path: String) -> String? {
 }
 
 /// Entry names of a directory (no "." or ".."), sorted.
-func listDirectory(_ path: String) throws -> [String] {
+package func listDirectory(_ path: String) throws -> [String] {
     guard let d = opendir(path) else { throw FileSystemError(path: path, errno: errno) }
     defer { closedir(d) }
     var names: [String] = []
@@ -25,4 +27,4 @@ func listDirectory(_ path: String) throws -> [String] {
     return names.sorted()
 }
 
-struct FileSystemError: Error { let path: String; let errno: CInt }
+package struct FileSystemError: Error { package let path: String; package let errno: CInt }

@@ -39,9 +39,14 @@ public struct MemlockShortfall: Sendable, Equatable, CustomStringConvertible {
 public enum ProcStatus {
     /// A "Name:   N kB" line of /proc/self/status in bytes, or nil.
     public static func kilobyteField(_ name: String, in status: String) -> UInt64? {
-        for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
-            let digits = line.dropFirst(name.count + 1).filter { $0.isNumber }
-            return UInt64(String(digits)).map { $0 * 1024 }
+        // Over UTF-8 bytes (the file is ASCII): Character.isNumber would page Unicode property
+        // tables into the VMM process.
+        let key = Array(name.utf8) + [UInt8(ascii: ":")]
+        for line in status.utf8.split(separator: UInt8(ascii: "\n")) where line.starts(with: key) {
+            let digits = line.dropFirst(key.count).filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            guard let kB = UInt64(String(decoding: digits, as: UTF8.self)) else { return nil }
+            let (bytes, overflow) = kB.multipliedReportingOverflow(by: 1024)
+            return overflow ? nil : bytes
         }
         return nil
     }

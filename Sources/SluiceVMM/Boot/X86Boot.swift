@@ -20,10 +20,10 @@ public enum X86Boot {
     /// Real mode: CS:IP = 0:`entry`, flat segments, SP below the entry.
     public static func enterRealMode(_ vcpu: borrowing VCPU, entry: UInt16, stack: UInt16 = 0x7000) throws(KVMError) {
         var sregs = try vcpu.specialRegisters()
-        for keyPath in [\kvm_sregs.cs, \.ds, \.es, \.fs, \.gs, \.ss] {
-            sregs[keyPath: keyPath].base = 0
-            sregs[keyPath: keyPath].selector = 0
-        }
+        // Not a loop over key paths: the runtime instantiates those on first use, which costs
+        // more than the rest of this function, before the guest's first instruction.
+        func flat(_ s: inout kvm_segment) { s.base = 0; s.selector = 0 }
+        flat(&sregs.cs); flat(&sregs.ds); flat(&sregs.es); flat(&sregs.fs); flat(&sregs.gs); flat(&sregs.ss)
         try vcpu.setSpecialRegisters(sregs)
         var regs = kvm_regs()
         regs.rip = UInt64(entry)

@@ -2,6 +2,7 @@
 import SluiceSystem
 import Glibc
 #endif
+import SluiceVFIO
 
 /// `--owner USER[:GROUP]`: hands /dev/vfio/N to an unprivileged user (mode 0660), so a VMM can
 /// run without root. That user's RLIMIT_MEMLOCK then bounds how much it can DMA-map.

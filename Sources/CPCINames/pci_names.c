@@ -1,4 +1,4 @@
-#include "csluice_pci.h"
+#include "cpcinames.h"
 #include <pci/pci.h>
 #include <stdlib.h>
 #include <string.h>

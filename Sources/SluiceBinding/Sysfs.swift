@@ -2,6 +2,7 @@
 import SluiceSystem
 import Glibc
 #endif
+import SluiceVFIO
 
 /// The sysfs operations binding needs, over a root directory, so tests can use a fake tree.
 /// Paths are relative to the sysfs root ("bus/pci/devices/0000:01:00.0/driver_override").

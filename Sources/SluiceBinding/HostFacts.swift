@@ -1,4 +1,5 @@
 import SluiceSystem
+import SluiceVFIO
 
 /// Facts about the host outside sysfs that binding consults: other device managers and whether
 /// the host needs a device. Reads files under `root` ("" for the real host; a directory in tests).

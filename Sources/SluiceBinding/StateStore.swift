@@ -2,6 +2,7 @@
 import SluiceSystem
 import Glibc
 #endif
+import SluiceVFIO
 import FoundationEssentials
 
 /// What Sluice remembers about a device it bound, so restore can put it back.
