@@ -25,7 +25,8 @@ public struct Auditor {
         for g in predicted { let set = Set(g.members); for m in g.members { predictedOfAddress[m] = set } }
         let predictedOf = predictedOfAddress
 
-        let groups = Parallel.map(s.groups) { g -> GroupSummary in
+        let groups = Parallel.map(count: s.groups.count) { i -> GroupSummary in
+            let g = s.groups[i]
             let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
             let matches = g.devices.first.map { predictedOf[$0] == Set(g.devices) }
             var why = g.devices.first.flatMap { maker.predictedExplanations[$0] } ?? []
@@ -36,7 +37,7 @@ public struct Auditor {
                                 predictionMatches: matches)
         }
         // Each verdict reads only the shared, finished facts: thousands of them share the CPUs.
-        let verdicts = Parallel.map(s.pci.devices) { maker.make($0) }
+        let verdicts = Parallel.map(count: s.pci.devices.count) { maker.make(s.pci.devices[$0]) }
         var problems = s.problems + platform.problems
         let mismatched = groups.filter { $0.predictionMatches == false }.map { "\($0.id)" }
         if !mismatched.isEmpty {

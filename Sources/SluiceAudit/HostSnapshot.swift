@@ -142,7 +142,9 @@ extension HostSnapshot {
         // A group's attributes are two small files; hosts have as many groups as devices, so
         // these reads are shared among threads like the device scan.
         let ids = list("sys/kernel/iommu_groups").compactMap { Int($0) }.sorted()
-        let attributes = Parallel.mapShares(ids) { share in readGroupAttributes(share, root: path) }
+        let attributes = Parallel.mapShares(count: ids.count) { indices, put in
+            readGroupAttributes(indices.map { ids[$0] }, root: path) { put(indices[$0], $1) }
+        }
         for (id, (type, reserved)) in zip(ids, attributes) {
             snapshot.groups.append(KernelGroup(id: id, type: type, reservedRegions: reserved, devices: (members[id] ?? []).sorted()))
         }
@@ -186,15 +188,16 @@ extension HostSnapshot {
     }
 
     /// `type` and `reserved_regions` of each group, read through a root handle of this thread's own.
-    static func readGroupAttributes(_ ids: [Int], root path: String) -> [(String?, [String])] {
+    static func readGroupAttributes(_ ids: [Int], root path: String, put: (Int, (String?, [String])) -> Void) {
         guard let root = try? SysfsRoot.open(path), let groups = try? root.directory("sys/kernel/iommu_groups") else {
-            return ids.map { _ in (nil, []) }
+            for j in ids.indices { put(j, (nil, [])) }
+            return
         }
         // Each file read by its path from the groups directory: no handle per group to open
         // and close, and an absent attribute costs one failed stat.
-        return ids.map { id in
+        for (j, id) in ids.enumerated() {
             let reserved = ((try? groups.readText("\(id)/reserved_regions")) ?? "").split(separator: "\n").map(String.init)
-            return (try? groups.readText("\(id)/type"), reserved)
+            put(j, (try? groups.readText("\(id)/type"), reserved))
         }
     }
 

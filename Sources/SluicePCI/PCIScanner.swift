@@ -1,4 +1,5 @@
 import SluiceSystem
+import Synchronization
 
 /// Enumerates every PCI function under a sysfs root (`/` or a captured tree).
 public struct PCIScanner: Sendable {
@@ -87,24 +88,20 @@ public struct PCIScanner: Sendable {
         // Reading devices is syscall-bound and each one independent: shared among threads,
         // each with its own handles on the root (a descriptor is cheap; sharing one is not
         // wrong, but the handles here are not Sendable by design).
-        let scanner = self
-        let reads = Parallel.mapShares(addresses.map { Listed(address: $0.0, name: $0.1) }) { share in
-            scanner.readShare(share)
+        let scanner = self, listed = addresses.map { Listed(address: $0.0, name: $0.1) }
+        let failures = FailureLog()
+        var devices = Parallel.mapShares(count: listed.count) { indices, put in
+            scanner.readShare(indices, of: listed, failures: failures, put: put)
         }
-        var devices: [PCIDevice] = []
-        devices.reserveCapacity(addresses.count)
-        var truncated = 0
-        for (read, (a, _)) in zip(reads, addresses) {
-            switch read {
-            case .success(let d):
-                if options.fullConfig, d.config.capabilities?.unreadable == true { truncated += 1 }
-                devices.append(d)
-            case .failure(let error):
-                // The device directory went away between listing and reading (hot unplug,
-                // VF teardown) or cannot be entered: say so and keep the others.
-                problems.append("\(a): \(error)")
-            }
+        // A device directory that went away between listing and reading (hot unplug, VF
+        // teardown) or cannot be entered: say so and keep the others.
+        let failed = failures.sorted()
+        if !failed.isEmpty {
+            for (i, error) in failed { problems.append("\(listed[i].address): \(error)") }
+            let drop = Set(failed.map(\.index))
+            devices = devices.indices.filter { !drop.contains($0) }.map { devices[$0] }
         }
+        let truncated = options.fullConfig ? devices.indices.filter { devices[$0].config.capabilities?.unreadable == true }.count : 0
         linkVirtualFunctions(&devices)
         if options.names {
             let names = PCINames(idsPath: options.idsPath,
@@ -120,16 +117,27 @@ public struct PCIScanner: Sendable {
         return Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
     }
 
-    private func readShare(_ share: [Listed]) -> [Swift.Result<PCIDevice, SysfsError>] {
+    /// Reads this thread's devices through handles of its own; a device that cannot be read
+    /// gets a placeholder (dropped afterwards) and its error logged.
+    private func readShare(_ indices: [Int], of listed: [Listed], failures: FailureLog, put: (Int, consuming PCIDevice) -> Void) {
+        func placeholder(_ i: Int, _ error: SysfsError) -> PCIDevice {
+            failures.add(i, error)
+            return PCIDevice(address: listed[i].address, vendorID: 0xffff, deviceID: 0xffff, classCode: 0, revision: 0,
+                             config: DecodedConfig(ConfigSpace([]), capabilities: false))
+        }
         do throws(SysfsError) {
             let root = try SysfsRoot.open(rootPath)
             let dir = try root.directory(Self.devicesDir)
-            return share.map { entry in
-                Swift.Result { () throws(SysfsError) in
-                    try readDevice(entry.address, name: entry.name, root: root, devicesDir: dir)
+            for i in indices {
+                do throws(SysfsError) {
+                    put(i, try readDevice(listed[i].address, name: listed[i].name, root: root, devicesDir: dir))
+                } catch {
+                    put(i, placeholder(i, error))
                 }
             }
-        } catch { return share.map { _ in .failure(error) } }
+        } catch {
+            for i in indices { put(i, placeholder(i, error)) }
+        }
     }
 
     private func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
@@ -288,4 +296,11 @@ public struct PCIScanner: Sendable {
         }
         d.progIfName = names.progIf(d.classCode)
     }
+}
+
+/// Devices that could not be read, from any scanning thread (rare: a lock is cheap enough).
+private final class FailureLog: Sendable {
+    private let entries = Mutex<[(index: Int, error: SysfsError)]>([])
+    func add(_ index: Int, _ error: SysfsError) { entries.withLock { $0.append((index, error)) } }
+    func sorted() -> [(index: Int, error: SysfsError)] { entries.withLock { $0.sorted { $0.index < $1.index } } }
 }

@@ -3,6 +3,8 @@ import Glibc
 /// Work spread over OS threads, for I/O-bound loops over many independent items (a sysfs scan
 /// of thousands of devices is syscall-bound: two cores halve it). Plain pthreads: no executor,
 /// no runtime start-up cost, and the calling thread does a share of the work itself.
+/// Results are written in place into the array returned, never copied: with thousands of
+/// large values, copies cost page faults and reference counting.
 public enum Parallel {
     /// CPUs this process may run on (at least 1).
     public static var availableCPUs: Int {
@@ -10,15 +12,14 @@ public enum Parallel {
     }
 
     /// Runs `work(worker)` for worker in 0..<workers, each on its own thread (worker 0 on the
-    /// caller's), and returns their results in worker order once all have finished. A thread
-    /// that cannot be created leaves its share to the caller's thread: never fewer results.
-    public static func run<T: Sendable>(workers: Int, _ work: @escaping @Sendable (Int) -> T) -> [T] {
+    /// caller's), and returns once all have finished. A thread that cannot be created leaves
+    /// its share to the caller's thread: the work is always done.
+    public static func run(workers: Int, _ work: @escaping @Sendable (Int) -> Void) {
         precondition(workers >= 1)
-        let results = ResultSlots<T>(count: workers)
-        var threads: [(pthread_t, Int)] = []
+        var threads: [pthread_t] = []
         var inline: [Int] = [0]
         for worker in 1..<workers {
-            let job = Job { results.store(work(worker), at: worker) }
+            let job = Job { work(worker) }
             let context = Unmanaged.passRetained(job).toOpaque()
             var thread = pthread_t()
             let rc = pthread_create(&thread, nil, { raw in
@@ -27,47 +28,48 @@ public enum Parallel {
                 return nil
             }, context)
             if rc == 0 {
-                threads.append((thread, worker))
+                threads.append(thread)
             } else {
                 Unmanaged<Job>.fromOpaque(context).release()
                 inline.append(worker)
             }
         }
-        for worker in inline { results.store(work(worker), at: worker) }
-        for (thread, _) in threads { pthread_join(thread, nil) }
-        return results.collect()
+        for worker in inline { work(worker) }
+        for thread in threads { pthread_join(thread, nil) }
     }
 
-    /// Maps `items` in shares, one per worker: `share` gets its items (item i goes to worker
-    /// i % workers, which balances runs of slow and fast items) and returns one result for
-    /// each, in order; a share is where per-thread state lives (e.g. its own directory handles).
-    /// Results come back in `items` order. Below `serialBelow` items, or with one CPU, the
-    /// caller's thread does it all.
-    public static func mapShares<Item: Sendable, T: Sendable>(
-        _ items: [Item], serialBelow: Int = 64, maxWorkers: Int = 8, _ share: @escaping @Sendable ([Item]) -> [T]
+    /// One result for every index in 0..<count, made in shares, one per worker: `share` gets
+    /// its indices (index i goes to worker i % workers, which balances runs of slow and fast
+    /// items) and hands each result to `put(i, value)` exactly once. A share is where
+    /// per-thread state lives (e.g. its own directory handles). Below `serialBelow` items, or
+    /// with one CPU, the caller's thread does it all.
+    public static func mapShares<T: Sendable>(
+        count: Int, serialBelow: Int = 64, maxWorkers: Int = 8,
+        _ share: @escaping @Sendable (_ indices: [Int], _ put: (Int, consuming T) -> Void) -> Void
     ) -> [T] {
-        let workers = min(availableCPUs, maxWorkers, max(1, items.count))
-        guard workers > 1, items.count >= serialBelow else { return checked(share(items), items.count) }
-        let shares = run(workers: workers) { worker in
-            let mine = stride(from: worker, to: items.count, by: workers).map { items[$0] }
-            return checked(share(mine), mine.count)
+        guard count > 0 else { return [] }
+        let workers = min(availableCPUs, maxWorkers, count)
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let slots = Slots(buffer.baseAddress!, count: count)
+            if workers == 1 || count < serialBelow {
+                share(Array(0..<count)) { slots.put($1, at: $0) }
+            } else {
+                run(workers: workers) { worker in
+                    share(Array(stride(from: worker, to: count, by: workers))) { slots.put($1, at: $0) }
+                }
+            }
+            slots.requireAllFilled()
+            initialized = count
         }
-        var merged: [T] = []
-        merged.reserveCapacity(items.count)
-        for i in 0..<items.count { merged.append(shares[i % workers][i / workers]) }
-        return merged
     }
 
-    /// `transform` of every item, shared among threads as `mapShares` shares them.
-    public static func map<Item: Sendable, T: Sendable>(
-        _ items: [Item], serialBelow: Int = 64, maxWorkers: Int = 8, _ transform: @escaping @Sendable (Item) -> T
+    /// `transform(i)` for every i in 0..<count, shared among threads as `mapShares` shares them.
+    public static func map<T: Sendable>(
+        count: Int, serialBelow: Int = 64, maxWorkers: Int = 8, _ transform: @escaping @Sendable (Int) -> T
     ) -> [T] {
-        mapShares(items, serialBelow: serialBelow, maxWorkers: maxWorkers) { $0.map(transform) }
-    }
-
-    private static func checked<T>(_ results: [T], _ count: Int) -> [T] {
-        precondition(results.count == count, "a share must return one result per item")
-        return results
+        mapShares(count: count, serialBelow: serialBelow, maxWorkers: maxWorkers) { indices, put in
+            for i in indices { put(i, transform(i)) }
+        }
     }
 }
 
@@ -76,17 +78,29 @@ private final class Job {
     init(_ body: @escaping () -> Void) { self.body = body }
 }
 
-/// One slot per worker; each worker writes only its own and the joins order the writes
-/// before `collect`, so no lock is needed.
-private final class ResultSlots<T>: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<T?>
-    private let count: Int
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
+/// The result array's storage while workers fill it. Each index belongs to one worker, which
+/// writes it once; the joins order every write before `requireAllFilled`, so no lock is needed.
+private final class Slots<T>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<T>
+    private let filled: UnsafeMutableBufferPointer<Bool>
+
+    init(_ base: UnsafeMutablePointer<T>, count: Int) {
+        self.base = base
+        filled = .allocate(capacity: count)
+        filled.initialize(repeating: false)
     }
-    deinit { slots.deinitialize(count: count); slots.deallocate() }
-    func store(_ value: T, at i: Int) { slots[i] = value }
-    func collect() -> [T] { (0..<count).map { slots[$0]! } }
+
+    deinit { filled.deallocate() }
+
+    func put(_ value: consuming T, at i: Int) {
+        precondition(i >= 0 && i < filled.count && !filled[i], "Parallel: index \(i) put twice or out of range")
+        (base + i).initialize(to: value)
+        filled[i] = true
+    }
+
+    /// A share that skipped an index is a programming error: stop rather than hand out
+    /// uninitialised memory.
+    func requireAllFilled() {
+        precondition(!filled.contains(false), "Parallel: a share did not put every result")
+    }
 }
