@@ -21,7 +21,7 @@ public struct Auditor {
         let predicted = predictor.predict()
         let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, predicted: predicted)
 
-        var predictedOfAddress: [PCIAddress: Set<PCIAddress>] = [:]
+        var predictedOfAddress = [PCIAddress: Set<PCIAddress>](minimumCapacity: s.pci.devices.count)
         for g in predicted { let set = Set(g.members); for m in g.members { predictedOfAddress[m] = set } }
         let predictedOf = predictedOfAddress
 

@@ -98,12 +98,12 @@ public struct GroupPredictor: Sendable {
     let aliasQuirkByBus: [PCIAddressKey: [PCIAddressKey]]
 
     public init(nodes: [Node], quirks: KernelQuirks = .linux6_1) {
-        var map: [PCIAddressKey: Node] = [:]
+        var map = [PCIAddressKey: Node](minimumCapacity: nodes.count)
         for n in nodes { map[n.id] = n }
         self.nodes = map
         self.order = nodes.map(\.id).sorted()
         self.quirks = quirks
-        var bus: [PCIAddressKey: [PCIAddressKey]] = [:], slot: [PCIAddressKey: [PCIAddressKey]] = [:]
+        var bus: [PCIAddressKey: [PCIAddressKey]] = [:], slot = [PCIAddressKey: [PCIAddressKey]](minimumCapacity: nodes.count)
         var aliasQuirk: [PCIAddressKey: [PCIAddressKey]] = [:]
         for id in order {
             bus[id.busKey, default: []].append(id)
@@ -181,7 +181,7 @@ public struct GroupPredictor: Sendable {
     // MARK: Groups, as pci_device_group() forms them in probe order
 
     public func predict() -> [Group] {
-        var groupOf: [PCIAddressKey: Int] = [:]
+        var groupOf = [PCIAddressKey: Int](minimumCapacity: nodes.count)
         var groups: [Group] = []
 
         func join(_ id: PCIAddressKey, _ g: Int, _ reason: Reason?) -> Int {

@@ -72,19 +72,19 @@ enum HostCritical {
         }
 
         // Display, running VMs, SR-IOV.
-        for d in s.pci.devices where d.isBootVGA == true {
-            flag(d.address, "the boot VGA device (firmware console)")
+        for i in s.pci.devices.indices where s.pci.devices[i].isBootVGA == true {
+            flag(s.pci.devices[i].address, "the boot VGA device (firmware console)")
         }
         for g in s.groups {
             if let holders = s.vfioHolders[String(g.id)] {
                 for d in g.devices { flag(d, "in use: /dev/vfio/\(g.id) is open by \(holders.joined(separator: ", "))") }
             }
         }
-        for d in s.pci.devices where !d.virtualFunctions.isEmpty {
-            let vfs = d.virtualFunctions.compactMap { s.pci.device($0) }
+        for i in s.pci.devices.indices where !s.pci.devices[i].virtualFunctions.isEmpty {
+            let vfs = s.pci.devices[i].virtualFunctions.compactMap { s.pci.device($0) }
             let assigned = vfs.filter { $0.driver?.hasPrefix("vfio") == true }
             if !assigned.isEmpty {
-                flag(d.address, "physical function of \(assigned.count) VF(s) bound to VFIO: the PF stays with the host")
+                flag(s.pci.devices[i].address, "physical function of \(assigned.count) VF(s) bound to VFIO: the PF stays with the host")
             }
         }
         return result

@@ -138,7 +138,7 @@ extension HostSnapshot {
 
         // Membership comes from each device's iommu_group link, which the scan already read.
         var members: [Int: [PCIAddress]] = [:]
-        for d in pci.devices { if let g = d.iommuGroup { members[g, default: []].append(d.address) } }
+        for i in pci.devices.indices { if let g = pci.devices[i].iommuGroup { members[g, default: []].append(pci.devices[i].address) } }
         // A group's attributes are two small files; hosts have as many groups as devices, so
         // these reads are shared among threads like the device scan.
         let ids = list("sys/kernel/iommu_groups").compactMap { Int($0) }.sorted()

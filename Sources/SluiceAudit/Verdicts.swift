@@ -21,8 +21,8 @@ struct VerdictMaker: Sendable {
     /// Position of each address in `snapshot.pci.devices`: an index, not a dictionary of
     /// copies (a device is a large value; reading one field must not copy all of it).
     let position: [PCIAddress: Int]
-    /// Every device below each bridge: what a secondary bus reset of that bridge hits.
-    let below: [PCIAddress: [PCIAddress]]
+    /// Every device below each bridge, as text: what a secondary bus reset of that bridge hits.
+    let below: [PCIAddress: [String]]
     /// Why each device's predicted group is what it is, in sentences: made once per group.
     let predictedExplanations: [PCIAddress: [String]]
 
@@ -31,19 +31,25 @@ struct VerdictMaker: Sendable {
         self.platform = platform
         self.predictor = predictor
         critical = HostCritical.find(snapshot)
-        var position: [PCIAddress: Int] = [:]
-        for (i, d) in snapshot.pci.devices.enumerated() where position[d.address] == nil { position[d.address] = i }
+        // Sized up front: growing a dictionary of thousands rehashes and copies it repeatedly.
+        var position = [PCIAddress: Int](minimumCapacity: snapshot.pci.devices.count)
+        // Devices are read by index throughout: iterating the array would copy each one.
+        let devices = snapshot.pci.devices
+        for i in devices.indices where position[devices[i].address] == nil { position[devices[i].address] = i }
         self.position = position
-        var below: [PCIAddress: [PCIAddress]] = [:]
-        for d in snapshot.pci.devices { for b in d.upstream { below[b, default: []].append(d.address) } }
+        var below: [PCIAddress: [String]] = [:]
+        for i in devices.indices {
+            let text = devices[i].address.description
+            for b in devices[i].upstream { below[b, default: []].append(text) }
+        }
         self.below = below
-        var explanations: [PCIAddress: [String]] = [:]
+        var explanations = [PCIAddress: [String]](minimumCapacity: snapshot.pci.devices.count)
         for g in predicted {
             let sentences = g.reasons.map(predictor.explain).sorted()
             for m in g.members { explanations[m] = sentences }
         }
         predictedExplanations = explanations
-        var g: [PCIAddress: HostSnapshot.KernelGroup] = [:]
+        var g = [PCIAddress: HostSnapshot.KernelGroup](minimumCapacity: snapshot.pci.devices.count)
         for group in snapshot.groups { for d in group.devices { g[d] = group } }
         groupOf = g
         var rmrr: [PCIAddress: String] = [:]
@@ -141,7 +147,8 @@ struct VerdictMaker: Sendable {
                                  pmResetWithoutSoftReset: d.config.first(PowerManagementCapability.self).map { !$0.noSoftReset } ?? false,
                                  busResetAlsoResets: [])
         if let parent = d.upstream.last {
-            reset.busResetAlsoResets = (below[parent] ?? []).filter { $0 != d.address }.map(\.description)
+            let own = d.address.description
+            reset.busResetAlsoResets = (below[parent] ?? []).filter { $0 != own }
         }
         if reset.methods.isEmpty && !reset.functionLevelReset && !reset.pmResetWithoutSoftReset {
             reasons.append("no function reset: state can leak between guests unless a bus reset is possible")

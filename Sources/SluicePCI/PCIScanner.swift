@@ -104,10 +104,13 @@ public struct PCIScanner: Sendable {
         let truncated = options.fullConfig ? devices.indices.filter { devices[$0].config.capabilities?.unreadable == true }.count : 0
         linkVirtualFunctions(&devices)
         if options.names {
-            let names = PCINames(idsPath: options.idsPath,
-                                 vendors: Set(devices.flatMap { [$0.vendorID] + ($0.subsystemVendorID.map { [$0] } ?? []) }),
-                                 devices: Set(devices.map { UInt32($0.vendorID) << 16 | UInt32($0.deviceID) }),
-                                 useHwdb: options.useHwdb)
+            var vendors = Set<UInt16>(), ids = Set<UInt32>()
+            for i in devices.indices {
+                vendors.insert(devices[i].vendorID)
+                if let sv = devices[i].subsystemVendorID { vendors.insert(sv) }
+                ids.insert(UInt32(devices[i].vendorID) << 16 | UInt32(devices[i].deviceID))
+            }
+            let names = PCINames(idsPath: options.idsPath, vendors: vendors, devices: ids, useHwdb: options.useHwdb)
             problems += names.problems
             for i in devices.indices { applyNames(&devices[i], names) }
         }
