@@ -13,16 +13,10 @@ public enum AuditJSON {
         for c in r.checks { check(&w, c) }
         w.endArray()
         w.key("devices"); w.beginArray()
-        for d in r.devices {
-            device(&w, d)
-            if w.pending > 1 << 16 { w.drain(into: sink) }
-        }
+        elements(&w, r.devices, sink: sink, device)
         w.endArray()
         w.key("groups"); w.beginArray()
-        for g in r.groups {
-            group(&w, g)
-            if w.pending > 1 << 16 { w.drain(into: sink) }
-        }
+        elements(&w, r.groups, sink: sink, group)
         w.endArray()
         w.key("kernel_rules_version"); w.string(r.kernelRulesVersion)
         w.key("problems"); w.strings(r.problems)
@@ -33,6 +27,23 @@ public enum AuditJSON {
         w.endArray()
         w.endObject()
         w.drain(into: sink)
+    }
+
+    /// The elements of a long array, written in pieces on the available CPUs (thousands of
+    /// devices make megabytes of text) and emitted in order.
+    static func elements<T: Sendable>(_ w: inout JSONWriter, _ items: [T], sink: (UnsafeRawBufferPointer) -> Void,
+                                      _ write: @escaping @Sendable (inout JSONWriter, T) -> Void) {
+        let pieceSize = 512
+        let pieces = (items.count + pieceSize - 1) / pieceSize
+        let texts = Parallel.map(count: pieces, serialBelow: 2) { p -> [UInt8] in
+            var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
+            for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
+            return piece.bytes
+        }
+        for text in texts {
+            w.appendElements(text)
+            w.drain(into: sink)
+        }
     }
 
     public static func render(_ r: AuditReport) -> String {

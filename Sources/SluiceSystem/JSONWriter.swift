@@ -16,6 +16,25 @@ public struct JSONWriter {
         out.reserveCapacity(1 << 16)
     }
 
+    /// A writer for a run of elements inside an array opened elsewhere, `depth` levels deep;
+    /// `continuing`: elements came before, so this run starts with a comma. Lets a long array
+    /// be written in pieces on several threads and joined with `appendElements`.
+    public init(pretty: Bool, elementsAtDepth depth: Int, continuing: Bool) {
+        self.init(pretty: pretty)
+        self.depth = depth
+        needsComma = continuing
+    }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { out }
+
+    /// Appends a run of elements written by an `elementsAtDepth` writer for the array open here.
+    public mutating func appendElements(_ run: [UInt8]) {
+        guard !run.isEmpty else { return }
+        out.append(contentsOf: run)
+        needsComma = true
+    }
+
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
     public mutating func endObject() { close(UInt8(ascii: "}")) }
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
