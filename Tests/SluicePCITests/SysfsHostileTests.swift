@@ -92,6 +92,35 @@ import Testing
         #expect(vf.vendorID == 0x8086 && vf.problems.contains("device: missing"))
     }
 
+    /// A tree big enough that the scan is shared among threads: devices come back in address
+    /// order with their own attributes, and vanished ones are reported and dropped wherever
+    /// they fall in the shares.
+    @Test func threadedScanKeepsOrderAndDropsVanishedDevices() throws {
+        let tree = TreeBuilder("threaded")
+        defer { tree.remove() }
+        var vanished: Set<String> = []
+        for i in 0..<300 {
+            let address = "0000:\(hex(i / 32 + 1, width: 2)):\(hex(i % 32, width: 2)).0"
+            if i % 37 == 5 {
+                try FileManager.default.createSymbolicLink(atPath: tree.root + "/sys/bus/pci/devices/" + address,
+                                                           withDestinationPath: "../../../devices/gone/" + address)
+                vanished.insert(address)
+            } else {
+                tree.add(.init(address: address, config: plainConfig(device: UInt16(i)), driver: i % 2 == 0 ? "e1000e" : nil, iommuGroup: i))
+            }
+        }
+        let r = try PCIScanner(root: tree.root, options: .init(names: false)).scan()
+        #expect(r.devices.count == 300 - vanished.count)
+        #expect(r.devices.map(\.address) == r.devices.map(\.address).sorted())
+        for d in r.devices {
+            let i = Int(d.deviceID)
+            #expect(d.iommuGroup == i && d.driver == (i % 2 == 0 ? "e1000e" : nil), "\(d.address)")
+            #expect(d.address.description == "0000:\(hex(i / 32 + 1, width: 2)):\(hex(i % 32, width: 2)).0")
+        }
+        let reported = Set(r.problems.compactMap { p in vanished.first { p.hasPrefix($0 + ":") } })
+        #expect(reported == vanished)
+    }
+
     @Test func truncatedConfigDegradesClearly() throws {
         let tree = TreeBuilder("nonroot")
         defer { tree.remove() }
