@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SluiceVTdTests", dependencies: [
             "SluiceVTd", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI"]),
+        .testTarget(name: "SluiceAuditTests", dependencies: ["SluiceAudit", "SluicePCI", "SluiceACPI", "SluiceTestSupport"]),
         .testTarget(name: "SluiceVFIOTests", dependencies: ["SluiceVFIO", "SluiceBinding", "SluiceTestSupport"], exclude: ["Lab"]),
         .testTarget(name: "SluiceKVMTests", dependencies: ["SluiceKVM"]),
         .testTarget(name: "SluiceVMMTests", dependencies: ["SluiceVMM", "SluiceKVM", "SluiceTestSupport"]),

@@ -179,7 +179,12 @@ extension HostSnapshot {
 
         if snapshot.isLiveHost {
             snapshot.vfioHolders = findVFIOHolders(root)
-            if snapshot.kernelLog == nil { snapshot.kernelLog = KernelLog.iommuLines() }
+            // The log is only the fallback evidence for interrupt remapping (each record is a
+            // read of /dev/kmsg): read when /proc/interrupts does not already decide it.
+            if snapshot.kernelLog == nil,
+               InterruptRemappingEvidence.judge(interrupts: snapshot.interrupts, kernelLog: nil).state == .unknown {
+                snapshot.kernelLog = KernelLog.iommuLines()
+            }
             snapshot.memlockLimit = ResourceLimits.memlock()
             snapshot.hasIPCLock = ResourceLimits.hasIPCLock()
         }

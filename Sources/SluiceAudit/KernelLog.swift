@@ -12,22 +12,42 @@ enum KernelLog {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var lines: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 8192)
+        let needles = keywords.map { Array($0.utf8) }
         var total = 0
-        while total < limitBytes {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EPIPE { continue }      // a record was overwritten while we read: go on
-                break                               // EAGAIN: the end of the buffer
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
+            while total < limitBytes {
+                let n = read(fd, buffer.baseAddress, buffer.count)
+                if n < 0 {
+                    if errno == EPIPE { continue }      // a record was overwritten while we read: go on
+                    break                               // EAGAIN: the end of the buffer
+                }
+                if n == 0 { break }
+                total += n
+                // "prio,seq,usec,flags;message\n continuation lines": matched as bytes, and
+                // only a matching message becomes a String.
+                let record = UnsafeBufferPointer(rebasing: buffer[..<n])
+                guard let semicolon = record.firstIndex(of: UInt8(ascii: ";")) else { continue }
+                let rest = record[(semicolon + 1)...]
+                let message = UnsafeBufferPointer(rebasing: rest.prefix { $0 != 0x0a })
+                let hit = needles.contains { contains(message, $0) }
+                if hit { lines.append(String(decoding: message, as: UTF8.self)) }
             }
-            if n == 0 { break }
-            total += n
-            // "prio,seq,usec,flags;message"
-            let record = String(decoding: buffer[0..<n], as: UTF8.self)
-            guard let semicolon = record.firstIndex(of: ";") else { continue }
-            let message = record[record.index(after: semicolon)...].prefix { $0 != "\n" }
-            if keywords.contains(where: { message.contains($0) }) { lines.append(String(message)) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Whether `needle` occurs in `hay` (glibc's memmem is not visible to Swift).
+    static func contains(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, hay.count >= needle.count else { return needle.isEmpty }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count, hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 }
