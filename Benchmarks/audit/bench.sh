@@ -23,9 +23,11 @@ fi
 median_ms() {
     local times=()
     for ((i = 0; i < RUNS; i++)); do
+        # bash's $EPOCHREALTIME (microseconds, no fork): `$(date)` would add a process start
+        # to every measurement.
         local t0 t1
-        t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
-        times+=($(( (t1 - t0) / 1000 )))
+        t0=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1 || true; t1=${EPOCHREALTIME/./}
+        times+=($(( t1 - t0 )))
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
 }
