@@ -58,8 +58,22 @@ public struct PCIIDsFile: Sendable {
     private mutating func parseIndexed(_ buf: UnsafeBufferPointer<UInt8>, wanted: Set<UInt16>) -> Bool {
         let index = PCIIDsIndex(buf)
         guard let classStart = index.classSectionStart() else { return false }
+        var seen: [(start: Int, id: UInt16)] = []
+        var blocks: [(vendor: UInt16, start: Int)] = []
         for v in wanted.sorted() {
-            guard let start = index.vendorLine(v, before: classStart) else { continue }
+            if let start = index.vendorLine(v, before: classStart, seen: &seen) {
+                blocks.append((v, start))
+            } else if v != 0 {
+                // Not where sorted order puts it: absent, or a hand-edited file out of order.
+                // Only a full pass can tell (vendor 0000 is never listed).
+                return false
+            }
+        }
+        // Binary search is only right over sorted vendors: if any two vendor lines it looked at
+        // are out of order, parse the whole file instead.
+        seen.sort { $0.start < $1.start }
+        for (a, b) in zip(seen, seen.dropFirst()) where a.start != b.start && a.id >= b.id { return false }
+        for (v, start) in blocks {
             let end = index.firstVendorLine(atOrAfter: start + 1, before: classStart)?.start ?? classStart
             parse(UnsafeBufferPointer(rebasing: buf[start..<end]), wanted: [v])
         }

@@ -28,18 +28,21 @@ struct PCIIDsIndex {
         return first
     }
 
-    /// Start of the line for vendor `v`, searching lines that start before `limit`.
-    func vendorLine(_ v: UInt16, before limit: Int) -> Int? {
+    /// Start of the line for vendor `v`, searching lines that start before `limit`. Every
+    /// vendor line looked at is added to `seen`, so a caller can check the order it relied on.
+    func vendorLine(_ v: UInt16, before limit: Int, seen: inout [(start: Int, id: UInt16)]) -> Int? {
         var lo = 0, hi = limit
         // Invariant: v's line, if present, starts in [lo, hi).
         while hi - lo > 8192 {
             let mid = lo + (hi - lo) / 2
             guard let (start, id) = firstVendorLine(atOrAfter: mid, before: hi) else { hi = mid; continue }
+            seen.append((start, id))
             if id == v { return start }
             if id < v { lo = start + 1 } else { hi = mid }
         }
         var at = lineStart(atOrAfter: lo)
         while at < hi, let (start, id) = firstVendorLine(atOrAfter: at, before: hi) {
+            seen.append((start, id))
             if id == v { return start }
             if id > v { return nil }
             at = start + 1

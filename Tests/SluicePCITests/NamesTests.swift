@@ -118,6 +118,24 @@ import Testing
         }
     }
 
+    /// A hand-edited pci.ids out of vendor order: the binary search notices and the whole file
+    /// is parsed, so every vendor is still found.
+    @Test func unsortedPciIdsFallsBackToOnePass() throws {
+        var text = ""
+        for v in stride(from: 0x1000, to: 0x1000 + 600, by: 1) { text += "\(hex(v, width: 4))  Vendor \(v)\n\t0001  Device of \(v)\n" }
+        text += "0005  Misplaced vendor\n\t0002  Misplaced device\n"   // after 0x1257: out of order
+        for v in stride(from: 0x2000, to: 0x2000 + 600, by: 1) { text += "\(hex(v, width: 4))  Vendor \(v)\n" }
+        text += "C 02  Network controller\n\t00  Ethernet controller\n"
+        let bytes = Array(text.utf8)
+        for wanted: Set<UInt16> in [[0x0005], [0x0005, 0x1100, 0x2100], [0x1001], [0x2256]] {
+            let indexed = PCIIDsFile(text: bytes, vendors: wanted, indexed: true)
+            let onePass = PCIIDsFile(text: bytes, vendors: wanted)
+            #expect(indexed.allVendorKeys.sorted() == onePass.allVendorKeys.sorted(), "\(wanted)")
+            #expect(indexed.allDeviceKeys.count == onePass.allDeviceKeys.count, "\(wanted)")
+        }
+        #expect(PCIIDsFile(text: bytes, vendors: [0x0005], indexed: true).device(0x0005, 0x0002) == "Misplaced device")
+    }
+
     /// pci.ids text that is not well formed: no trap, the good entries kept.
     @Test func malformedPciIds() {
         let text = "# comment\n8086  Intel\n\t10d3  82574L\n\t\t8086 a01f  Gigabit CT\n\t\tzzzz\n\tbad\nC 02  Network\n\t00  Ethernet\n\t\t\n\t\t01 \nffff\n\t\t\t\tx\n1af4 \t Red Hat  \r\n"
