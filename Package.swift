@@ -59,6 +59,8 @@ let package = Package(
                               "-static-executable", "-Xclang-linker", "-static-pie", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                               "-ld-path=\(Context.packageDirectory)/Sources/sluice-vmm/Link/static-pie-ld",
                           ])]),
+        // The CLI. The Swift runtime is linked in statically: loading its shared libraries was
+        // a quarter of a `sluice list` (glibc and libpci stay shared).
         .executableTarget(name: "sluice", dependencies: [
             "SluicePCI", "SluiceACPI", "SluiceVTd", "SluiceAudit", "SluiceVFIO", "SluiceBinding", "SluiceKVM",
             "SluiceVMM", "SluiceLab", "SluiceSystem",
