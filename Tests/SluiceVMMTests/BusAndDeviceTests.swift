@@ -71,6 +71,55 @@ final class Register: BusDevice {
     }
 }
 
+@Suite struct SerialInterruptTests {
+    /// The line's transitions, and the UART on it.
+    final class Line { var levels: [Bool] = [] }
+    func uart() -> (Serial8250, CapturingSink, Line) {
+        let sink = CapturingSink(), line = Line()
+        return (Serial8250(sink: sink, interruptLine: { line.levels.append($0) }), sink, line)
+    }
+
+    @Test func enablingTHREWithAnEmptyTransmitterRaisesTheLineAndReadingIIRClearsIt() {
+        let (u, _, line) = uart()
+        #expect(u.read(offset: 2, size: 1) == 0xc1)           // nothing enabled, nothing pending
+        u.write(offset: 1, size: 1, value: 0x02)              // IER: THRE
+        #expect(line.levels == [true])
+        #expect(u.read(offset: 2, size: 1) == 0xc2)           // THRE is the source...
+        #expect(line.levels == [true, false])                 // ...and reading IIR acknowledged it
+        #expect(u.read(offset: 2, size: 1) == 0xc1)
+    }
+
+    @Test func eachByteWrittenGivesANewEdgeUntilTHREIsDisabled() {
+        let (u, sink, line) = uart()
+        u.write(offset: 1, size: 1, value: 0x02)
+        for b in "hi".utf8 { u.write(offset: 0, size: 1, value: UInt64(b)) }
+        #expect(sink.text == "hi")
+        #expect(line.levels == [true, false, true, false, true])
+        u.write(offset: 1, size: 1, value: 0x00)              // the driver's stop_tx
+        #expect(line.levels.last == false)
+        #expect(u.read(offset: 2, size: 1) == 0xc1)
+    }
+
+    @Test func reenablingTHREReassertsIt() {
+        // Linux's 8250 start-up test: a 16550 re-asserts THRE each time it is enabled while idle.
+        let (u, _, _) = uart()
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+        u.write(offset: 1, size: 1, value: 0x00)
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+    }
+
+    @Test func withoutALineNothingIsPendingButIIRStillReportsTHRE() {
+        let sink = CapturingSink()
+        let u = Serial8250(sink: sink)
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+        u.write(offset: 0, size: 1, value: 0x41)
+        #expect(sink.text == "A")
+    }
+}
+
 @Suite struct PCIConfigTests {
     func machine() -> (PCIRoot, PCIConfigPorts, PCIECAM, GuestEventLog) {
         let events = GuestEventLog()
