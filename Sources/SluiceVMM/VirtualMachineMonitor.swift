@@ -148,6 +148,7 @@ public final class VirtualMachineMonitor {
             } : nil
             try pio.register(Serial8250(sink: serialSink, interruptLine: line), at: Serial8250.com1, size: 8)
             try pio.register(debugExit, at: DebugExit.port, size: 1)
+            try pio.register(CMOSClock(), at: CMOSClock.port, size: 2)
             try pio.register(configPorts, at: PCIConfigPorts.base, size: PCIConfigPorts.size)
             try mmio.register(ecam, at: PCIECAM.base, size: ecam.size)
         } catch { throw .bus(error) }

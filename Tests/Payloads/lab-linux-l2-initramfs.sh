@@ -12,7 +12,7 @@ tree=${2:-$(ls -d "${SLUICE_LAB_CACHE:-/var/cache/sluice/lab}"/kernels/linux-ima
 release=$(ls "$tree/lib/modules" | head -1)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/lib/modules"
+mkdir -p "$stage/bin" "$stage/proc" "$stage/sys" "$stage/dev"
 cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 # lspci and what it loads, copied (symlinks resolved) to the paths the loader looks at.
@@ -23,7 +23,12 @@ for lib in $(ldd /usr/bin/lspci | grep -o '/[^ ]*'); do
 done
 mkdir -p "$stage/usr/share/misc"
 cp -L /usr/share/misc/pci.ids "$stage/usr/share/misc/pci.ids"
-cp "$tree/lib/modules/$release/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko" "$stage/lib/modules/"
+# The module at its own path with depmod's indexes: modprobe loads it, lspci -k names it.
+e1000e=kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko
+mkdir -p "$stage/lib/modules/$release/$(dirname $e1000e)"
+cp "$tree/lib/modules/$release/$e1000e" "$stage/lib/modules/$release/$e1000e"
+cp "$tree/lib/modules/$release"/modules.builtin* "$tree/lib/modules/$release/modules.order" "$stage/lib/modules/$release/"
+depmod -b "$stage" "$release"
 cat > "$stage/init" <<'INIT'
 #!/bin/sh
 /bin/busybox --install -s /bin
@@ -32,7 +37,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "L2: $(uname -sr) up $(cut -d' ' -f1 /proc/uptime) s"
-insmod /lib/modules/e1000e.ko
+modprobe e1000e
 echo "L2: lspci -nnk"
 lspci -nnk
 echo "L2: drivers"
