@@ -11,13 +11,7 @@ root=$(cd "$here/../.." && pwd)
 sluice=${SLUICE:-$root/.build/debug/sluice}
 tree=$(ls -d "${SLUICE_LAB_CACHE:-/var/cache/sluice/lab}"/kernels/linux-image-6.1.* | head -1)
 kernel=$(ls "$tree"/boot/vmlinuz-* | head -1)
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-modprobe vfio-pci
-addr=$(lspci -D -n -d 8086:10d3 | cut -d' ' -f1)
-[ -n "$addr" ] || { echo "FAIL: no e1000e in the lab guest"; exit 1; }
-echo vfio-pci > "/sys/bus/pci/devices/$addr/driver_override"
-[ -e "/sys/bus/pci/devices/$addr/driver" ] && echo "$addr" > "/sys/bus/pci/devices/$addr/driver/unbind"
-echo "$addr" > /sys/bus/pci/drivers_probe
+addr=$("$here/lab-vfio-e1000e.sh") || exit 1
 "$here/lab-linux-l2-initramfs.sh" /tmp/l2-initramfs.cpio "$tree" || { echo "FAIL: initramfs"; exit 1; }
 echo "== L2: $kernel with $addr assigned"
 "$sluice" run --kernel "$kernel" --initramfs /tmp/l2-initramfs.cpio --cmdline "console=ttyS0 panic=-1" \
