@@ -48,11 +48,13 @@ for d in /sys/bus/pci/devices/*; do
 done
 for n in /sys/class/net/*; do
     [ "${n##*/}" = lo ] && continue
-    ip link set "${n##*/}" up && sleep 2
+    ip link set "${n##*/}" up
+    # The link-status interrupt (MSI-X) wakes e1000e's watchdog, which reports the link up.
+    for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat "$n/operstate")" = up ] && break; sleep 0.5; done
     echo "L2: ${n##*/} $(cat "$n/address") operstate=$(cat "$n/operstate")"
 done
 grep -E 'CPU|eth|e1000|enp' /proc/interrupts | sed 's/^/L2: /'
-echo "L2: done"
+echo "L2: done at $(cut -d" " -f1 /proc/uptime) s"
 # Exit code 0 through the VMM's debug-exit port; reboot as a fallback.
 printf '\000' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 reboot -f

@@ -110,7 +110,7 @@ final class Register: BusDevice {
         #expect(u.read(offset: 2, size: 1) == 0xc2)
     }
 
-    @Test func withoutALineNothingIsPendingButIIRStillReportsTHRE() {
+    @Test func withoutALineIIRStillReportsTHREAndOutputFlows() {
         let sink = CapturingSink()
         let u = Serial8250(sink: sink)
         u.write(offset: 1, size: 1, value: 0x02)
