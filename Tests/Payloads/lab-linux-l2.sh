@@ -4,7 +4,7 @@
 # Binds the e1000e to vfio-pci, boots the lab's own 6.1 bzImage through `sluice run --kernel
 # --device` with the initramfs of lab-linux-l2-initramfs.sh, and checks what the L2 guest prints:
 # lspci lists 8086:10d3 with "Kernel driver in use: e1000e", and its sysfs driver link is e1000e.
-# Exits 0 when both hold. The whole lab run takes about half a minute.
+# Exits 0 when both hold. The whole lab run takes 21-26 s here (the L2 kernel reaches init in about 6 s).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
