@@ -90,4 +90,13 @@ public final class CPUIDTable: @unchecked Sendable {
         return buffer.load(fromByteOffset: MemoryLayout<kvm_cpuid2>.size + i * MemoryLayout<kvm_cpuid_entry2>.stride,
                            as: kvm_cpuid_entry2.self)
     }
+
+    /// Rewrites every entry through `transform` (e.g. to set bits the VMM reports to its guest).
+    public func update(_ transform: (kvm_cpuid_entry2) -> kvm_cpuid_entry2) {
+        for i in 0..<count {
+            buffer.storeBytes(of: transform(entry(i)),
+                              toByteOffset: MemoryLayout<kvm_cpuid2>.size + i * MemoryLayout<kvm_cpuid_entry2>.stride,
+                              as: kvm_cpuid_entry2.self)
+        }
+    }
 }

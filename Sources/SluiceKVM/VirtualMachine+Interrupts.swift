@@ -31,9 +31,11 @@ extension VirtualMachine {
         }
     }
 
-    /// The i8254 PIT in the kernel (needs the in-kernel irqchip).
+    /// The i8254 PIT in the kernel (needs the in-kernel irqchip), with the dummy speaker port
+    /// 0x61 whose channel-2 gate and output Linux's fast TSC calibration reads.
     public func createPIT() throws(KVMError) {
         var config = kvm_pit_config()
+        config.flags = UInt32(KVM_PIT_SPEAKER_DUMMY)
         let d = descriptor
         try kvmCall { () throws(SystemError) in try IOCTL.call(d, CSLUICE_KVM_CREATE_PIT2, "KVM_CREATE_PIT2", &config) }
     }

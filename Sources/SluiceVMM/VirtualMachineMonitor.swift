@@ -111,7 +111,12 @@ public final class VirtualMachineMonitor {
                 try vm.setMemorySlot(UInt32(i), guestAddress: r.guest.start, mapping: memory.mapping,
                                      offset: r.hostOffset, size: Int(r.guest.size))
             }
-            let vcpu = try vm.createVCPU(id: 0, cpuid: config.payload.needsHostCPUID ? try kvm.supportedCPUID() : nil)
+            var cpuid: CPUIDTable?
+            if config.payload.needsHostCPUID {
+                cpuid = try kvm.supportedCPUID()
+                cpuid?.update(GuestCPUID.adjusted)
+            }
+            let vcpu = try vm.createVCPU(id: 0, cpuid: cpuid)
             // Only the general registers: the loop never reads the others, and each synced set
             // costs the kernel a copy on every exit.
             vcpu.syncedRegisters = [.general]
@@ -135,8 +140,15 @@ public final class VirtualMachineMonitor {
         pci.attach(PCIHostBridge(events: events), at: PCIFunctionAddress(device: 0)!)
         let ecam = PCIECAM(root: pci)
         do throws(IOBus.BusError) {
-            try pio.register(Serial8250(sink: serialSink), at: Serial8250.com1, size: 8)
+            // The UART's interrupt needs the in-kernel irqchip; without it the console is polled only.
+            let line: ((Bool) -> Void)? = irqchip ? { [unowned self] level in
+                do throws(KVMError) { try vm.setIRQLine(Serial8250.com1IRQ, level: level) } catch {
+                    events.record(.hostFailure(device: "serial", what: "\(error)"))
+                }
+            } : nil
+            try pio.register(Serial8250(sink: serialSink, interruptLine: line), at: Serial8250.com1, size: 8)
             try pio.register(debugExit, at: DebugExit.port, size: 1)
+            try pio.register(CMOSClock(), at: CMOSClock.port, size: 2)
             try pio.register(configPorts, at: PCIConfigPorts.base, size: PCIConfigPorts.size)
             try mmio.register(ecam, at: PCIECAM.base, size: ecam.size)
         } catch { throw .bus(error) }

@@ -12,13 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 guests=$root/Tests/Fixtures/guests
 sluice=${SLUICE:-$root/.build/debug/sluice}
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-modprobe vfio-pci
-addr=$(lspci -D -n -d 8086:10d3 | cut -d' ' -f1)
-[ -n "$addr" ] || { echo "FAIL: no e1000e in the lab guest"; exit 1; }
-echo vfio-pci > "/sys/bus/pci/devices/$addr/driver_override"
-[ -e "/sys/bus/pci/devices/$addr/driver" ] && echo "$addr" > "/sys/bus/pci/devices/$addr/driver/unbind"
-echo "$addr" > /sys/bus/pci/drivers_probe
+addr=$("$here/lab-vfio-e1000e.sh") || exit 1
 failed=0
 for payload in long-e1000e-msix long-e1000e-dma; do
     dmesg -c >/dev/null

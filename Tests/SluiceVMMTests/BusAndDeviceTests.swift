@@ -71,6 +71,89 @@ final class Register: BusDevice {
     }
 }
 
+@Suite struct SerialInterruptTests {
+    /// The line's transitions, and the UART on it.
+    final class Line { var levels: [Bool] = [] }
+    func uart() -> (Serial8250, CapturingSink, Line) {
+        let sink = CapturingSink(), line = Line()
+        return (Serial8250(sink: sink, interruptLine: { line.levels.append($0) }), sink, line)
+    }
+
+    @Test func enablingTHREWithAnEmptyTransmitterRaisesTheLineAndReadingIIRClearsIt() {
+        let (u, _, line) = uart()
+        #expect(u.read(offset: 2, size: 1) == 0xc1)           // nothing enabled, nothing pending
+        u.write(offset: 1, size: 1, value: 0x02)              // IER: THRE
+        #expect(line.levels == [true])
+        #expect(u.read(offset: 2, size: 1) == 0xc2)           // THRE is the source...
+        #expect(line.levels == [true, false])                 // ...and reading IIR acknowledged it
+        #expect(u.read(offset: 2, size: 1) == 0xc1)
+    }
+
+    @Test func eachByteWrittenGivesANewEdgeUntilTHREIsDisabled() {
+        let (u, sink, line) = uart()
+        u.write(offset: 1, size: 1, value: 0x02)
+        for b in "hi".utf8 { u.write(offset: 0, size: 1, value: UInt64(b)) }
+        #expect(sink.text == "hi")
+        #expect(line.levels == [true, false, true, false, true])
+        u.write(offset: 1, size: 1, value: 0x00)              // the driver's stop_tx
+        #expect(line.levels.last == false)
+        #expect(u.read(offset: 2, size: 1) == 0xc1)
+    }
+
+    @Test func reenablingTHREReassertsIt() {
+        // Linux's 8250 start-up test: a 16550 re-asserts THRE each time it is enabled while idle.
+        let (u, _, _) = uart()
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+        u.write(offset: 1, size: 1, value: 0x00)
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+    }
+
+    @Test func withoutALineIIRStillReportsTHREAndOutputFlows() {
+        let sink = CapturingSink()
+        let u = Serial8250(sink: sink)
+        u.write(offset: 1, size: 1, value: 0x02)
+        #expect(u.read(offset: 2, size: 1) == 0xc2)
+        u.write(offset: 0, size: 1, value: 0x41)
+        #expect(sink.text == "A")
+    }
+}
+
+@Suite struct CMOSClockTests {
+    /// 2026-11-25 15:47:26 UTC, a Wednesday.
+    let clock = CMOSClock(now: { 1_795_621_646 })
+
+    func read(_ r: UInt8) -> UInt64 {
+        clock.write(offset: 0, size: 1, value: UInt64(r) | 0x80)  // with the NMI-mask bit, as Linux does
+        return clock.read(offset: 1, size: 1)
+    }
+
+    @Test func readsTheWallClockInBCDTwentyFourHour() {
+        #expect([0x00, 0x02, 0x04, 0x06, 0x07, 0x08, 0x09, 0x32].map(read) == [0x26, 0x47, 0x15, 0x04, 0x25, 0x11, 0x26, 0x20])
+        #expect(read(0x0a) & 0x80 == 0)       // never "update in progress"
+        #expect(read(0x0b) == 0x02)
+        #expect(read(0x0d) & 0x80 != 0)       // valid time
+    }
+
+    @Test func binaryModeOnRequestAndTheTimeCannotBeSet() {
+        clock.write(offset: 0, size: 1, value: 0x0b)
+        clock.write(offset: 1, size: 1, value: 0x84)          // SET | DM: only binary mode is taken
+        #expect(read(0x0b) == 0x06)
+        #expect([0x00, 0x04, 0x09].map(read) == [26, 15, 26])
+        clock.write(offset: 0, size: 1, value: 0x04)
+        clock.write(offset: 1, size: 1, value: 3)
+        #expect(read(0x04) == 15)
+    }
+
+    @Test func ramBytesAreKept() {
+        clock.write(offset: 0, size: 1, value: 0x40)
+        clock.write(offset: 1, size: 1, value: 0x5a)
+        #expect(read(0x40) == 0x5a)
+        #expect(read(0x7f) == 0)
+    }
+}
+
 @Suite struct PCIConfigTests {
     func machine() -> (PCIRoot, PCIConfigPorts, PCIECAM, GuestEventLog) {
         let events = GuestEventLog()
@@ -98,6 +181,17 @@ final class Register: BusDevice {
         ports.write(offset: 0, size: 4, value: 0x8000_0000)
         #expect(ports.read(offset: 6, size: 2) == 0x0008)   // device ID via 0xCFE
         #expect(ports.read(offset: 5, size: 1) == 0x1b)
+    }
+
+    @Test func linuxsMechanismOneProbeIsAcceptedSilently() {
+        // arch/x86/pci/direct.c pci_check_type1: outb(0x01, 0xCFB), then the dword latch read back.
+        let (_, ports, _, events) = machine()
+        ports.write(offset: 3, size: 1, value: 0x01)
+        ports.write(offset: 0, size: 4, value: 0x8000_0000)
+        #expect(ports.read(offset: 0, size: 4) == 0x8000_0000)
+        #expect(events.total == 0)
+        ports.write(offset: 2, size: 1, value: 0x01)          // 0xCFA is no register: still reported
+        #expect(events.total == 1)
     }
 
     @Test func disabledLatchReadsAllOnes() {

@@ -46,24 +46,50 @@ public final class CapturingSink: ByteSink {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// A 16550A-compatible UART as far as a polled console needs: the transmitter is always ready,
-/// no input, registers a driver probes (IER, LCR, MCR, scratch, divisor latch) kept.
-/// Interrupts are not raised (no line to the irqchip yet).
+/// A 16550A-compatible UART as far as a console needs: the transmitter is always ready, no
+/// input, registers a driver probes (IER, LCR, MCR, scratch, divisor latch) kept. With an
+/// interrupt line it raises the transmitter-empty interrupt (IER bit 1) as a 16550 does: Linux's
+/// 8250 driver sends user-space output (the tty, not printk) only from that interrupt.
 public final class Serial8250: BusDevice {
     public static let com1: UInt64 = 0x3f8
+    /// COM1's ISA interrupt.
+    public static let com1IRQ: UInt32 = 4
     private let sink: ByteSink
+    /// Drives the interrupt line (level true = asserted); nil: no line, interrupts never raised.
+    private let interruptLine: ((Bool) -> Void)?
     private var ier: UInt8 = 0, lcr: UInt8 = 0, mcr: UInt8 = 0, scratch: UInt8 = 0
     private var divisor: UInt16 = 12
+    /// The THR-empty interrupt is pending: set when THR empties (always at once here) or THRE is
+    /// enabled; cleared by reading IIR while it is the source, or by writing THR.
+    private var thrEmptyPending = false
+    private var lineLevel = false
 
-    public init(sink: ByteSink) { self.sink = sink }
+    public init(sink: ByteSink, interruptLine: ((Bool) -> Void)? = nil) {
+        self.sink = sink
+        self.interruptLine = interruptLine
+    }
 
     private var dlab: Bool { lcr & 0x80 != 0 }
+    private var interruptPending: Bool { ier & 0x02 != 0 && thrEmptyPending }
+
+    /// The line follows the pending state; an edge-triggered PIC sees a new edge for each
+    /// byte because writing THR drops the line before the (instant) transmit raises it again.
+    private func updateLine() {
+        let level = interruptPending
+        guard level != lineLevel, let interruptLine else { return }
+        lineLevel = level
+        interruptLine(level)
+    }
 
     public func read(offset: UInt64, size: Int) -> UInt64 {
         switch offset {
         case 0: return dlab ? UInt64(divisor & 0xff) : 0  // RBR: nothing received
         case 1: return dlab ? UInt64(divisor >> 8) : UInt64(ier)
-        case 2: return 0xc1  // IIR: FIFOs enabled, no interrupt pending
+        case 2:  // IIR: FIFOs enabled; THR empty (0x2) or no interrupt pending (0x1)
+            guard interruptPending else { return 0xc1 }
+            thrEmptyPending = false
+            updateLine()
+            return 0xc2
         case 3: return UInt64(lcr)
         case 4: return UInt64(mcr)
         case 5: return 0x60  // LSR: THR empty, transmitter empty
@@ -77,13 +103,21 @@ public final class Serial8250: BusDevice {
         let b = UInt8(truncatingIfNeeded: value)
         switch offset {
         case 0:
-            if dlab { divisor = (divisor & 0xff00) | UInt16(b) } else { sink.write(b) }
+            if dlab { divisor = (divisor & 0xff00) | UInt16(b); return }
+            sink.write(b)
+            thrEmptyPending = false
+            updateLine()
+            thrEmptyPending = true  // sent at once
         case 1:
-            if dlab { divisor = (divisor & 0x00ff) | UInt16(b) << 8 } else { ier = b & 0x0f }
+            if dlab { divisor = (divisor & 0x00ff) | UInt16(b) << 8; return }
+            // Enabling THRE while THR is empty raises it (what the 8250 driver's start_tx relies on).
+            if b & 0x02 != 0 && ier & 0x02 == 0 { thrEmptyPending = true }
+            ier = b & 0x0f
         case 3: lcr = b
         case 4: mcr = b & 0x1f
         case 7: scratch = b
         default: break  // FCR and read-only registers
         }
+        updateLine()
     }
 }

@@ -86,6 +86,10 @@ public final class PCIConfigPorts: BusDevice {
         case (1, 1):
             resetControl = UInt8(truncatingIfNeeded: value) & 0x0e
             if value & 0x04 != 0 { resetRequested = true }
+        case (3, 1):
+            // 0xCFB: the PCI chipsets' configuration-mechanism select. Linux writes 1 (mechanism #1,
+            // the only one here) before probing for it, so this write is expected, not malformed.
+            break
         case (4..<8, _):
             guard Int(offset - 4) + size <= 4 else {
                 root.events.record(.malformedAccess(what: "\(size)-byte config data access at port 0x\(String(0xcf8 + offset, radix: 16)) crosses 0xCFF"))
