@@ -33,7 +33,7 @@ public final class GuestMemory: @unchecked Sendable {
         guard let o = offset(of: address, count: bytes.count) else { return false }
         // Contiguous bytes (payloads, kernels) are copied at once: a byte loop is slow for a
         // kernel, and the generic path costs the runtime a conformance scan at start-up.
-        let copied = bytes.withContiguousStorageIfAvailable { source in
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
             if let from = source.baseAddress { (mapping.base + o).copyMemory(from: from, byteCount: source.count) }
         }
         return copied != nil || mapping.write(bytes, at: o)
