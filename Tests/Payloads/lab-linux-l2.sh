@@ -3,8 +3,8 @@
 #   sluice lab run --device e1000e --timeout 300 -- Tests/Payloads/lab-linux-l2.sh
 # Binds the e1000e to vfio-pci, boots the lab's own 6.1 bzImage through `sluice run --kernel
 # --device` with the initramfs of lab-linux-l2-initramfs.sh, and checks what the L2 guest prints:
-# lspci lists 8086:10d3 with "Kernel driver in use: e1000e", and its sysfs driver link is e1000e.
-# Exits 0 when both hold. The whole lab run takes 21-26 s here (the L2 kernel reaches init in about 6 s).
+# lspci lists 8086:10d3 with "Kernel driver in use: e1000e", its sysfs driver link is e1000e, and
+# eth0's MSI-X interrupts are counted in /proc/interrupts. Exits 0 when all hold. The whole lab run takes 21-26 s here (the L2 kernel reaches init in about 6 s).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -28,5 +28,9 @@ if awk '/\[8086:10d3\]/ { dev = 1; next } /^[0-9a-f]/ { dev = 0 } dev && /Kernel
         END { exit !ok }' /tmp/l2.log; then :; else echo "FAIL: lspci in L2 does not show 8086:10d3 driven by e1000e"; failed=1; fi
 grep -q '^L2: 0000:00:0[0-9a-f]\.0 0x8086:0x10d3 driver=e1000e$' /tmp/l2.log \
     || { echo "FAIL: no sysfs driver link to e1000e for 8086:10d3 in L2"; failed=1; }
-[ "$failed" -eq 0 ] && echo "PASS: the L2 kernel lists the assigned 8086:10d3 with e1000e bound"
+# The device's MSI-X reached the L2 kernel (the VMM's irqfd routes): eth0's MSI lines counted some.
+awk '/^L2: +[0-9]+:/ && /MSI/ && /eth0/ { for (i = 3; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i }
+     END { exit !(n > 0) }' /tmp/l2.log \
+    || { echo "FAIL: no MSI/MSI-X interrupt of eth0 counted in L2 /proc/interrupts"; failed=1; }
+[ "$failed" -eq 0 ] && echo "PASS: the L2 kernel lists the assigned 8086:10d3 with e1000e bound, and its MSI-X interrupts arrive"
 exit "$failed"
