@@ -19,14 +19,14 @@ public struct HostFacts: Sendable {
     /// or in modprobe.d: each would fight Sluice over the device, so each is named.
     public func otherManagers(_ f: SysfsPCIFunction) -> [String] {
         var notes: [String] = []
-        if access(root + "/etc/driverctl.d/pci-\(f.address)", 0) {
+        if Files.exists(root + "/etc/driverctl.d/pci-\(f.address)") {
             notes.append("driverctl has an override for \(f.address) (/etc/driverctl.d/pci-\(f.address)); it reapplies it at boot: `driverctl unset-override \(f.address)` to let Sluice manage it")
         }
         let parts = f.address.split(whereSeparator: { $0 == ":" || $0 == "." })
         if parts.count == 4 {
             let needle = "bus='0x\(parts[1])' slot='0x\(parts[2])' function='0x\(parts[3])'"
             for dir in ["/etc/libvirt/qemu", "/run/libvirt/qemu"] {
-                for name in ((try? listDirectory(root + dir)) ?? []) where name.hasSuffix(".xml") {
+                for name in ((try? Files.list(root + dir)) ?? []) where name.hasSuffix(".xml") {
                     if let xml = file("\(dir)/\(name)"), xml.contains(needle) {
                         notes.append("libvirt domain \(dir)/\(name) assigns \(f.address) (managed hostdev): libvirt rebinds it when that domain starts or stops")
                     }
@@ -38,7 +38,7 @@ public struct HostFacts: Sendable {
             let hit = arg.dropFirst("vfio-pci.ids=".count).split(separator: ",").contains { $0.lowercased().hasPrefix(ids) }
             notes.append("kernel command line has \(String(arg).trimmingNewlines())" + (hit ? ": it claims every \(ids) device for vfio-pci at boot, not only \(f.address)" : ""))
         }
-        for name in ((try? listDirectory(root + "/etc/modprobe.d")) ?? []) {
+        for name in ((try? Files.list(root + "/etc/modprobe.d")) ?? []) {
             if let conf = file("/etc/modprobe.d/\(name)"), conf.contains("vfio-pci"), conf.contains("ids=") {
                 notes.append("/etc/modprobe.d/\(name) sets vfio-pci ids=: vendor:device-wide claims at module load")
             }

@@ -33,7 +33,7 @@ public struct GroupOwner: Sendable, Equatable {
     /// Waits (up to ~3 s) for udev/devtmpfs to create the node, then chowns and chmods it.
     public func apply(group: Int, devRoot: String = "/dev") throws(StateError) {
         let path = "\(devRoot)/vfio/\(group)"
-        for _ in 0..<30 where !access(path, F_OK) { usleep(100_000) }
+        for _ in 0..<30 where !Files.exists(path) { usleep(100_000) }
         guard chown(path, uid, gid) == 0, chmod(path, 0o660) == 0 else { throw StateError(path: path, errno: errno) }
     }
 }
@@ -43,9 +43,9 @@ public enum GroupHolders {
     public static func holders(group: Int, procRoot: String = "/proc") -> [String] {
         let target = "/dev/vfio/\(group)"
         var out: [String] = []
-        for pid in ((try? listDirectory(procRoot)) ?? []) where pid.allSatisfy(\.isNumber) {
-            let fds = (try? listDirectory("\(procRoot)/\(pid)/fd")) ?? []
-            if fds.contains(where: { readLink("\(procRoot)/\(pid)/fd/\($0)") == target }) {
+        for pid in ((try? Files.list(procRoot)) ?? []) where pid.allSatisfy(\.isNumber) {
+            let fds = (try? Files.list("\(procRoot)/\(pid)/fd")) ?? []
+            if fds.contains(where: { Files.readLink("\(procRoot)/\(pid)/fd/\($0)") == target }) {
                 let comm = ((try? Files.readText("\(procRoot)/\(pid)/comm")) ?? "?").trimmingNewlines()
                 out.append("\(pid) (\(comm))")
             }

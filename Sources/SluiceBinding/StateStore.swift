@@ -42,7 +42,7 @@ public final class StateStore {
 
     public func record(_ address: String) -> BindingRecord? { load(recordsDir + "/\(address).json") }
     public func records() -> [BindingRecord] {
-        ((try? listDirectory(recordsDir)) ?? []).filter { $0.hasSuffix(".json") }.compactMap { load(recordsDir + "/" + $0) }
+        ((try? Files.list(recordsDir)) ?? []).filter { $0.hasSuffix(".json") }.compactMap { load(recordsDir + "/" + $0) }
     }
     public func save(_ r: BindingRecord) throws(StateError) { try store(r, at: recordsDir + "/\(r.address).json") }
     public func remove(_ address: String) {

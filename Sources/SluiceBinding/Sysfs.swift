@@ -46,11 +46,11 @@ public final class DirectorySysfs: SysfsIO {
     }
 
     public func linkTarget(_ path: String) -> String? {
-        readLink(full(path)).flatMap { $0.split(separator: "/").last.map(String.init) }
+        Files.readLink(full(path)).flatMap { $0.split(separator: "/").last.map(String.init) }
     }
 
-    public func list(_ path: String) -> [String] { (try? listDirectory(full(path))) ?? [] }
-    public func exists(_ path: String) -> Bool { access(full(path), F_OK) }
+    public func list(_ path: String) -> [String] { (try? Files.list(full(path))) ?? [] }
+    public func exists(_ path: String) -> Bool { Files.exists(full(path)) }
 }
 
 extension String {

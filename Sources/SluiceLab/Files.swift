@@ -1,13 +1,11 @@
-// The few file operations the lab needs, as thin wrappers that throw SystemError.
+// The file operations only the lab needs, beside SluiceSystem's `Files` (read, list, exists).
 import SluiceSystem
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum Files {
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
+extension Files {
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -16,25 +14,6 @@ enum Files {
     static func size(_ path: String) -> Int? {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : nil
-    }
-
-    static func read(_ path: String, limit: Int = 1 << 30) throws(SystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw .current("open \(path)") }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while out.count < limit {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw .current("read \(path)") }
-            if n == 0 { break }
-            out += buf[0..<n]
-        }
-        return out
-    }
-
-    static func readText(_ path: String) throws(SystemError) -> String {
-        String(decoding: try read(path, limit: 1 << 20), as: UTF8.self)
     }
 
     /// Writes through a temporary name and renames, so readers never see half a file.
@@ -63,19 +42,6 @@ enum Files {
             prefix += "/" + part
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .current("mkdir \(prefix)") }
         }
-    }
-
-    static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 
     /// The absolute path of `name` found in PATH, if any.

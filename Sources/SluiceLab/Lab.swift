@@ -70,7 +70,7 @@ public struct LabSession {
     /// Run directories of sessions that died without cleaning up (SIGKILL).
     private func removeStaleRuns() {
         let runs = "\(cacheRoot)/runs"
-        for name in Files.list(runs) {
+        for name in (try? Files.list(runs)) ?? [] {
             guard let pid = pid_t(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
             unlink("\(runs)/\(name)/cmd.sh")
             rmdir("\(runs)/\(name)")

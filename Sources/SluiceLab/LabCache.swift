@@ -32,6 +32,9 @@ public final class LabCache: @unchecked Sendable {
     static let guestModules = ["virtio_pci", "9pnet_virtio", "9p", "e1000e", "virtio_net", "e1000", "8139too",
                                "nvme", "vfio", "vfio_iommu_type1", "vfio-pci", "kvm_amd"]
 
+    /// The largest kernel, module or tool the lab reads whole.
+    static let fileLimit = 1 << 30
+
     /// $SLUICE_LAB_CACHE, else /var/cache/sluice/lab. The guest sees the cache through the host
     /// root, so it must not live where the guest mounts fresh file systems (/tmp, /run).
     public static func defaultRoot() -> String {
@@ -88,7 +91,7 @@ public final class LabCache: @unchecked Sendable {
         let package = try resolveImagePackage(meta)
         let kroot = "\(root)/kernels/\(package)"
         if !Files.isDirectory("\(kroot)/boot") { try fetch(package, into: kroot) }
-        guard let version = Files.list("\(kroot)/lib/modules").first else {
+        guard let version = ((try? Files.list("\(kroot)/lib/modules")) ?? []).first else {
             throw LabError("\(package) unpacked without lib/modules")
         }
         let tree = "\(kroot)/lib/modules/\(version)"
@@ -134,7 +137,7 @@ public final class LabCache: @unchecked Sendable {
         do { try Files.makeDirectories(debs); try Files.makeDirectories("\(root)/kernels") } catch { throw LabError("\(error)") }
         progress("downloading \(package) (apt-get download; it is unpacked into the cache, not installed)")
         try runChecked(["sh", "-c", "cd \"$1\" && exec apt-get -o APT::Sandbox::User=root download \"$2\"", "sh", debs, package], what: "apt-get download \(package)")
-        guard let deb = Files.list(debs).first(where: { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }) else {
+        guard let deb = ((try? Files.list(debs)) ?? []).first(where: { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }) else {
             throw LabError("apt-get download left no \(package) .deb in \(debs)")
         }
         progress("unpacking \(deb)")
@@ -146,7 +149,7 @@ public final class LabCache: @unchecked Sendable {
 
     func extractVmlinux(from bzImage: String, to out: String) throws(LabError) {
         let image: [UInt8]
-        do { image = try Files.read(bzImage) } catch { throw LabError("\(error)") }
+        do { image = try Files.read(bzImage, limit: Self.fileLimit) } catch { throw LabError("\(error)") }
         let payload: BzImagePayload
         do { payload = try BzImage.payload(of: image) } catch { throw LabError("\(bzImage): \(error)") }
         progress("decompressing the kernel for PVH boot (\(payload.compression.rawValue))")
@@ -166,7 +169,7 @@ public final class LabCache: @unchecked Sendable {
             let child = try Subprocess.spawn(payload.compression.decompressor, stdin: .fd(inFD), stdout: .fd(outFD), stderr: .null)
             _ = try child.wait()
         } catch { throw LabError("\(error)") }
-        guard let head = try? Files.read(partial, limit: 4), BzImage.isELF(head), (Files.size(partial) ?? 0) > 1 << 20 else {
+        guard let head = try? Files.read(partial, limit: 4, prefixOnly: true), BzImage.isELF(head), (Files.size(partial) ?? 0) > 1 << 20 else {
             throw LabError("decompressed payload is not an ELF vmlinux")
         }
         if rename(partial, out) != 0 { throw LabError("\(SystemError.current("rename \(partial)"))") }
@@ -189,7 +192,7 @@ public final class LabCache: @unchecked Sendable {
         var cpio = CpioArchive()
         for d in ["bin", "dev", "proc", "sys", "tmp", "host", "etc", "lib", "lib/modules"] { cpio.append(.directory(d)) }
         do {
-            cpio.append(.file("bin/busybox", try Files.read("/bin/busybox"), executable: true))
+            cpio.append(.file("bin/busybox", try Files.read("/bin/busybox", limit: Self.fileLimit), executable: true))
         } catch { throw LabError("busybox-static: \(error)") }
         cpio.append(.symlink("bin/sh", target: "busybox"))
         cpio.append(.file("init", Array(GuestInit.script.utf8), executable: true))
@@ -203,7 +206,7 @@ public final class LabCache: @unchecked Sendable {
         do { try Files.writeAtomically(path, cpio.finish()) } catch { throw LabError("\(error)") }
         // Older builds for the same kernel (another init script or module list) are dead weight.
         let prefix = "initramfs-\(kernel.package ?? "builtin")-"
-        for old in Files.list(root) where old.hasPrefix(prefix) && old.hasSuffix(".cpio") && old != name {
+        for old in (try? Files.list(root)) ?? [] where old.hasPrefix(prefix) && old.hasSuffix(".cpio") && old != name {
             unlink("\(root)/\(old)")
         }
         return path
@@ -246,7 +249,7 @@ public final class LabCache: @unchecked Sendable {
             guard out.status == .exited(0) else { throw LabError("\(tool[0]) failed on \(path)") }
             return out.stdout
         }
-        do { return try Files.read(path) } catch { throw LabError("\(error)") }
+        do { return try Files.read(path, limit: Self.fileLimit) } catch { throw LabError("\(error)") }
     }
 
     // MARK: helpers

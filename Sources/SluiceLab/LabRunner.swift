@@ -107,7 +107,7 @@ public struct LabRunner {
 
         func consoleLines(_ lines: [String]) {
             for line in lines {
-                if verbose { writeAll(2, Array(("│ " + line + "\n").utf8)) }
+                if verbose { Files.writeAll(2, "│ " + line + "\n") }
                 switch ConsoleEvent(line: line) {
                 case .ready: bootSeconds = monotonicSeconds() - start
                 case .exit(let code): exitCode = code
@@ -142,7 +142,7 @@ public struct LabRunner {
                 let entry = open[i]
                 let r = buf.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if r > 0 {
-                    if entry.sink < 0 { consoleLines(splitter.feed(buf[0..<r])) } else { writeAll(entry.sink, Array(buf[0..<r])) }
+                    if entry.sink < 0 { consoleLines(splitter.feed(buf[0..<r])) } else { Files.writeAll(entry.sink, buf[0..<r]) }
                 } else if r == 0 || (errno != EINTR && errno != EAGAIN) {
                     closed.append(entry.fd)
                 }
@@ -193,11 +193,3 @@ public struct LabRunner {
     }
 }
 
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 { if errno == EINTR { continue }; return }
-        done += n
-    }
-}

@@ -7,10 +7,7 @@ import SluiceVFIO
 /// A payload, kernel or initramfs, whole (at most 2 GiB).
 func readPayload(_ path: String) throws(SystemError) -> [UInt8] { try Files.read(path, limit: 1 << 31) }
 
-func printError(_ s: String) {
-    var s = s
-    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+func printError(_ s: String) { Files.writeAll(2, s) }
 
 /// A "Name:  N kB" field of /proc/self/status (VmRSS, RssAnon), in bytes.
 func statusBytes(_ name: String) -> Int {

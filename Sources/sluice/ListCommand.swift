@@ -97,13 +97,3 @@ struct ListCommand: ParsableCommand {
         endProcess(!result.problems.isEmpty || deviceProblems > 0 ? 1 : 0)
     }
 }
-
-
-private func printError(_ s: String) {
-    writeStderr(s + "\n")
-}
-
-private func writeStderr(_ s: String) {
-    var s = s
-    s.withUTF8 { buf in _ = write(2, buf.baseAddress!, buf.count) }
-}

@@ -1,12 +1,10 @@
 import FoundationEssentials
 import Glibc
+import SluiceSystem
 
 /// Standard error as a stream: `print("...", to: &standardError)`.
 struct StandardError: TextOutputStream {
-    mutating func write(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = Glibc.write(2, &bytes, bytes.count)
-    }
+    mutating func write(_ s: String) { Files.writeAll(2, s) }
 }
 
 /// Every `--json` output goes through here: snake_case members (as `sluice.list/1`) and sorted
@@ -24,19 +22,11 @@ func printJSON<T: Encodable>(_ value: T) {
 }
 
 /// Writes to standard output unbuffered, all of it (large `--json` documents go out in chunks).
-func writeStdout(_ s: String) {
-    var s = s
-    s.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
-}
+func writeStdout(_ s: String) { Files.writeAll(1, s) }
+func writeStdout(_ buf: UnsafeRawBufferPointer) { Files.writeAll(1, buf) }
 
-func writeStdout(_ buf: UnsafeRawBufferPointer) {
-    var offset = 0
-    while offset < buf.count {
-        let n = write(1, buf.baseAddress! + offset, buf.count - offset)
-        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-        offset += n
-    }
-}
+/// One line on standard error, unbuffered.
+func printError(_ s: String) { Files.writeAll(2, s + "\n") }
 
 /// Ends the process once a command's output is written, without releasing what it built: for
 /// a big tree that is hundreds of thousands of objects, milliseconds of free() for nothing.

@@ -34,16 +34,16 @@ public enum VFIO {
     /// The iommufd backend is usable for `address` when /dev/iommu exists and the device has a
     /// VFIO cdev (sysfs .../vfio-dev/vfioN). Returns the cdev path.
     public static func cdevPath(for address: String, root: String = "") -> String? {
-        guard access(root + "/dev/iommu", 0) else { return nil }
+        guard Files.exists(root + "/dev/iommu") else { return nil }
         let dir = "\(root)/sys/bus/pci/devices/\(address)/vfio-dev"
-        guard let name = (try? listDirectory(dir))?.first(where: { $0.hasPrefix("vfio") }) else { return nil }
+        guard let name = (try? Files.list(dir))?.first(where: { $0.hasPrefix("vfio") }) else { return nil }
         return "\(root)/dev/vfio/devices/\(name)"
     }
 
     /// The IOMMU group number of `address`, from its sysfs iommu_group link.
     public static func groupNumber(of address: String, root: String = "") throws(VFIOError) -> Int {
         let link = "\(root)/sys/bus/pci/devices/\(address)/iommu_group"
-        guard let target = readLink(link), let n = Int(target.split(separator: "/").last ?? "") else {
+        guard let target = Files.readLink(link), let n = Int(target.split(separator: "/").last ?? "") else {
             throw .unsupported("\(address) has no IOMMU group (\(link)): is the IOMMU enabled (intel_iommu=on / amd_iommu) and the device present?")
         }
         return n
