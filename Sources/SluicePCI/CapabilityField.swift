@@ -20,4 +20,6 @@ public protocol DecodedCapability: Sendable {
     /// Which list entry this type decodes: lookups compare ids before any dynamic cast.
     static var isExtended: Bool { get }
     static var capabilityID: UInt16 { get }
+    /// Decodes the capability at `offset`; nil when its registers run past the bytes read.
+    init?(_ config: ConfigSpace, at offset: Int)
 }

@@ -28,8 +28,9 @@ public struct DecodedConfig: Sendable {
         var problems = list.problems
         var items: [Item] = []
         for entry in list.all {
-            let decoded = decodeCapability(config, entry)
-            if decoded == nil, isDecodedKind(entry) {
+            let kind = decodedKind(of: entry)
+            let decoded = kind.flatMap { $0.init(config, at: entry.offset) }
+            if decoded == nil, kind != nil {
                 problems.append("\(entry.name) at 0x\(hex(entry.offset, width: 2)) runs past the config space read")
             }
             items.append(Item(entry: entry, decoded: decoded))
@@ -51,30 +52,13 @@ public struct DecodedConfig: Sendable {
     public var sriov: SRIOVCapability? { first(SRIOVCapability.self) }
 }
 
-private func isDecodedKind(_ e: CapabilityEntry) -> Bool {
-    e.isExtended ? [0x01, 0x03, 0x0d, 0x0f, 0x10, 0x13, 0x15, 0x1b].contains(e.id) : [0x01, 0x05, 0x10, 0x11].contains(e.id)
-}
+/// Every capability Sluice decodes: the one place a list entry's id is tied to its type.
+private let decodedKinds: [any DecodedCapability.Type] = [
+    PowerManagementCapability.self, MSICapability.self, ExpressCapability.self, MSIXCapability.self,
+    AERCapability.self, SerialNumberCapability.self, ACSCapability.self, ATSCapability.self,
+    SRIOVCapability.self, PRICapability.self, ResizableBARCapability.self, PASIDCapability.self,
+]
 
-private func decodeCapability(_ c: ConfigSpace, _ e: CapabilityEntry) -> (any DecodedCapability)? {
-    let o = e.offset
-    if e.isExtended {
-        switch e.id {
-        case ExtendedCapabilityID.aer: return AERCapability(c, at: o)
-        case ExtendedCapabilityID.deviceSerialNumber: return SerialNumberCapability(c, at: o)
-        case ExtendedCapabilityID.acs: return ACSCapability(c, at: o)
-        case ExtendedCapabilityID.ats: return ATSCapability(c, at: o)
-        case ExtendedCapabilityID.sriov: return SRIOVCapability(c, at: o)
-        case ExtendedCapabilityID.pri: return PRICapability(c, at: o)
-        case ExtendedCapabilityID.resizableBAR: return ResizableBARCapability(c, at: o)
-        case ExtendedCapabilityID.pasid: return PASIDCapability(c, at: o)
-        default: return nil
-        }
-    }
-    switch e.id {
-    case StandardCapabilityID.powerManagement: return PowerManagementCapability(c, at: o)
-    case StandardCapabilityID.msi: return MSICapability(c, at: o)
-    case StandardCapabilityID.pciExpress: return ExpressCapability(c, at: o)
-    case StandardCapabilityID.msix: return MSIXCapability(c, at: o)
-    default: return nil
-    }
+private func decodedKind(of e: CapabilityEntry) -> (any DecodedCapability.Type)? {
+    decodedKinds.first { $0.capabilityID == e.id && $0.isExtended == e.isExtended }
 }
