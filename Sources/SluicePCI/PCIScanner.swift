@@ -76,22 +76,22 @@ public struct PCIScanner: Sendable {
         let root = try SysfsRoot.open(rootPath)
         let dir = try root.directory(Self.devicesDir)
         var problems: [String] = []
-        var addresses: [(PCIAddress, String)] = []
+        var listed: [Listed] = []
         for name in try dir.list() {
             guard let a = PCIAddress(name) else {
                 problems.append("\(dir.path)/\(name): not a PCI address, ignored")
                 continue
             }
-            if filter(a) { addresses.append((a, name)) }
+            if filter(a) { listed.append(Listed(address: a, name: name)) }
         }
-        addresses.sort { $0.0 < $1.0 }
+        listed.sort { $0.address < $1.address }
         // Reading devices is syscall-bound and each one independent: shared among threads,
         // each with its own handles on the root (a descriptor is cheap; sharing one is not
         // wrong, but the handles here are not Sendable by design).
-        let scanner = self, listed = addresses.map { Listed(address: $0.0, name: $0.1) }
+        let scanner = self, entries = listed
         let failures = FailureLog()
-        var devices = Parallel.mapShares(count: listed.count) { indices, put in
-            scanner.readShare(indices, of: listed, failures: failures, put: put)
+        var devices = Parallel.mapShares(count: entries.count) { indices, put in
+            scanner.readShare(indices, of: entries, failures: failures, put: put)
         }
         // A device directory that went away between listing and reading (hot unplug, VF
         // teardown) or cannot be entered: say so and keep the others.
