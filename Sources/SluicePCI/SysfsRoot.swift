@@ -65,13 +65,8 @@ public struct SysfsDirectory: ~Copyable {
     /// Opens a subdirectory (following symlinks that stay inside the root).
     /// With `listing` (captured trees), the directory is read once and the types of those
     /// names recorded, so each attribute's type check and each absent one cost no syscall.
-    public func directory(_ relative: String, listing wanted: [String]? = nil) throws(SysfsError) -> SysfsDirectory {
-        try directory(relative, listing: wanted.map(SysfsNames.init))
-    }
-
-    /// As `directory(_:listing:)` with the names prepared once, for a caller that opens
-    /// thousands of directories asking the same names.
-    public func directory(_ relative: String, listing names: SysfsNames?) throws(SysfsError) -> SysfsDirectory {
+    /// The names are prepared once (`SysfsNames`) for a caller opening thousands of directories.
+    public func directory(_ relative: String, listing names: SysfsNames? = nil) throws(SysfsError) -> SysfsDirectory {
         guard let names, verifyFileType else {
             let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
             return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
