@@ -177,6 +177,7 @@ struct LabDevice {
         for _ in 0..<200 where fired == nil { fired = try ev.drain(); if fired == nil { usleep(10_000) } }
         print("LAB-INFO msix eventfd count: \(fired.map(String.init) ?? "none")")
         #expect(fired != nil, "the device raised MSI-X vector 0 and the eventfd fired")
+        try nic.quiesceMSIX()
         try s.device.disableIRQs(index: VFIOPCI.msix)
         try s.dma.unmap(iova: ringIOVA, size: UInt64(buffer.size))
     }
@@ -260,7 +261,7 @@ struct LabDevice {
 
 /// Just enough of the e1000e (82574) to make it DMA: the legacy transmit ring.
 struct E1000E {
-    static let status: UInt64 = 0x8, ims: UInt64 = 0xd0, ivar: UInt64 = 0xe4, tctl: UInt64 = 0x400
+    static let status: UInt64 = 0x8, ims: UInt64 = 0xd0, imc: UInt64 = 0xd8, ivar: UInt64 = 0xe4, tctl: UInt64 = 0x400
     static let tdbal: UInt64 = 0x3800, tdbah: UInt64 = 0x3804, tdlen: UInt64 = 0x3808
     static let tdh: UInt64 = 0x3810, tdt: UInt64 = 0x3818
     let bar: MappedRegion
@@ -306,6 +307,18 @@ struct E1000E {
             usleep(10_000)
         }
         return nil
+    }
+
+    /// Masks every interrupt cause, then waits out the emulated EITR throttle before the caller
+    /// turns MSI-X off. QEMU 7.2's e1000e (Debian 12) arms a per-vector throttle timer of at
+    /// least 500 x 256 ns on every MSI-X message (EITR cannot be set below that there), and the
+    /// timer's handler asserts that MSI-X is still enabled: turning MSI-X off inside that window
+    /// aborts QEMU ("e1000e_intrmgr_on_msix_throttling_timer: Assertion `msix_enabled'"; later
+    /// QEMU dropped the assertion). 10 ms is 75 times the interval.
+    func quiesceMSIX() throws {
+        try bar.write32(Self.imc, 0xffff_ffff)
+        _ = try bar.read32(Self.status)     // flushes the posted IMC write
+        usleep(10_000)
     }
 
     func waitForDescriptorDone(_ buffer: DMABuffer) -> Bool {
