@@ -20,24 +20,29 @@ if [[ ! -f $TREE/.complete ]]; then
     touch "$TREE/.complete"
 fi
 
-median_ms() {
-    local times=()
-    for ((i = 0; i < RUNS; i++)); do
-        # bash's $EPOCHREALTIME (microseconds, no fork): `$(date)` would add a process start
-        # to every measurement.
-        local t0 t1
-        t0=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1 || true; t1=${EPOCHREALTIME/./}
-        times+=($(( t1 - t0 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+# Wall time of one run in microseconds, output discarded. bash's $EPOCHREALTIME (no fork):
+# `$(date)` would add a process start to every measurement.
+once_us() {
+    local t0 t1
+    t0=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1 || true; t1=${EPOCHREALTIME/./}
+    echo $(( t1 - t0 ))
 }
 
+median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
+
 row() {
-    local name=$1 ours theirs; shift
-    ours=$(median_ms "$@")
-    theirs=$(median_ms lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci")
-    printf '%-28s sluice audit %8s ms   lspci -vvv %8s ms   ratio %s\n' "$name" "$ours" "$theirs" \
-        "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
+    # Sluice and lspci alternate, run for run (which goes first alternates too), so a burst of
+    # load on a shared machine falls on both sides instead of skewing the ratio.
+    local name=$1 ours=() theirs=() ls=(lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci"); shift
+    for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); theirs+=("$(once_us "${ls[@]}")")
+        else theirs+=("$(once_us "${ls[@]}")"); ours+=("$(once_us "$@")"); fi
+    done
+    local o t best
+    o=$(printf '%s\n' "${ours[@]}" | median_ms); t=$(printf '%s\n' "${theirs[@]}" | median_ms)
+    best=$(printf '%s\n' "${ours[@]}" | sort -n | awk 'NR == 1 { printf "%.2f", $1 / 1000 }')
+    printf '%-28s sluice audit %8s ms (best %s)   lspci -vvv %8s ms   ratio %s\n' "$name" "$o" "$best" "$t" \
+        "$(awk -v a="$o" -v b="$t" 'BEGIN { printf "%.2f", a / b }')"
 }
 
 devices=$(ls "$TREE/sys/bus/pci/devices" | wc -l)

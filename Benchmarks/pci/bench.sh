@@ -23,42 +23,47 @@ if [[ ! -f $TREE/.complete ]]; then
     touch "$TREE/.complete"
 fi
 
-# Median wall time and median CPU time (user + sys) in milliseconds of RUNS runs, output
-# discarded (stderr too: lspci warns about libkmod on hosts without modules). CPU time is the
-# steadier figure on a shared, loaded machine; wall time is what a user waits.
-measure() {
-    local walls=() cpus=() tf
-    tf=$(mktemp)
-    for ((i = 0; i < RUNS; i++)); do
-        if command -v perf >/dev/null; then
-            # perf: microsecond wall time and CPU time (task-clock) of the command alone.
-            perf stat -e task-clock -o "$tf" "$@" >/dev/null 2>&1 || true
-            walls+=("$(awk '/seconds time elapsed/ { print $1 }' "$tf")")
-            cpus+=("$(awk '/task-clock/ { gsub(",", "", $1); print $1 / 1000 }' "$tf")")
-        else
-            /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
-            read -r e u s < "$tf"
-            walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
-        fi
-    done
-    rm -f "$tf"
-    local mw mc
-    mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
-    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2) { printf "%.1f", $1 * 1000 }')
-    echo "$mw $mc"
+# One run of a command: "wall cpu" in seconds, output discarded (stderr too: lspci warns
+# about libkmod on hosts without modules). CPU time (user + sys) is the steadier figure on a
+# shared, loaded machine; wall time is what a user waits.
+TF=$(mktemp)
+trap 'rm -f "$TF"' EXIT
+once() {
+    if command -v perf >/dev/null; then
+        # perf: microsecond wall time and CPU time (task-clock) of the command alone.
+        perf stat -e task-clock -o "$TF" "$@" >/dev/null 2>&1 || true
+        echo "$(awk '/seconds time elapsed/ { print $1 }' "$TF") $(awk '/task-clock/ { gsub(",", "", $1); print $1 / 1000 }' "$TF")"
+    else
+        /usr/bin/time -o "$TF" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+        awk '{ print $1, $2 + $3 }' "$TF"
+    fi
 }
 
+median_ms() { sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }'; }
+
 row() {  # label, sluice command..., --, lspci command...
+    # The two commands alternate, run for run (which goes first alternates too), so a burst
+    # of load on a shared machine falls on both sides instead of skewing the ratio.
     local label=$1; shift
     local s=() l=()
     while [[ $1 != -- ]]; do s+=("$1"); shift; done; shift
     l=("$@")
-    local sw sc lw lc
-    read -r sw sc < <(measure "${s[@]}")
-    read -r lw lc < <(measure "${l[@]}")
-    printf '%-30s %8s %8s %6s   %8s %8s %6s\n' "$label" "$sw" "$lw" \
-        "$(awk -v a="$sw" -v b="$lw" 'BEGIN { printf "%.2f", a / b }')" "$sc" "$lc" \
-        "$(awk -v a="$sc" -v b="$lc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    local sw=() sc=() lw=() lc=() w c
+    for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2 == 0)); then
+            read -r w c < <(once "${s[@]}"); sw+=("$w"); sc+=("$c")
+            read -r w c < <(once "${l[@]}"); lw+=("$w"); lc+=("$c")
+        else
+            read -r w c < <(once "${l[@]}"); lw+=("$w"); lc+=("$c")
+            read -r w c < <(once "${s[@]}"); sw+=("$w"); sc+=("$c")
+        fi
+    done
+    local msw msc mlw mlc
+    msw=$(printf '%s\n' "${sw[@]}" | median_ms); msc=$(printf '%s\n' "${sc[@]}" | median_ms)
+    mlw=$(printf '%s\n' "${lw[@]}" | median_ms); mlc=$(printf '%s\n' "${lc[@]}" | median_ms)
+    printf '%-30s %8s %8s %6s   %8s %8s %6s\n' "$label" "$msw" "$mlw" \
+        "$(awk -v a="$msw" -v b="$mlw" 'BEGIN { printf "%.2f", a / b }')" "$msc" "$mlc" \
+        "$(awk -v a="$msc" -v b="$mlc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 }
 
 echo "templates: $(cat $TREE/.templates 2>/dev/null)"
