@@ -33,10 +33,10 @@ median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) 
 row() {
     # Sluice and lspci alternate, run for run (which goes first alternates too), so a burst of
     # load on a shared machine falls on both sides instead of skewing the ratio.
-    local name=$1 ours=() theirs=() ls=(lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci"); shift
+    local name=$1 ours=() theirs=() reference=(lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci"); shift
     for ((i = 0; i < RUNS; i++)); do
-        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); theirs+=("$(once_us "${ls[@]}")")
-        else theirs+=("$(once_us "${ls[@]}")"); ours+=("$(once_us "$@")"); fi
+        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); theirs+=("$(once_us "${reference[@]}")")
+        else theirs+=("$(once_us "${reference[@]}")"); ours+=("$(once_us "$@")"); fi
     done
     local o t best
     o=$(printf '%s\n' "${ours[@]}" | median_ms); t=$(printf '%s\n' "${theirs[@]}" | median_ms)
