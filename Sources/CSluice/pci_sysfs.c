@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #ifndef SYS_openat2
@@ -21,4 +22,10 @@ int csluice_open_beneath(int dirfd, const char *path, int flags) {
 
 long csluice_getdents64(int fd, void *buf, size_t len) {
     return syscall(SYS_getdents64, fd, buf, len);
+}
+
+long csluice_filesystem_type(int fd) {
+    struct statfs st;
+    if (fstatfs(fd, &st) != 0) return -1;
+    return (long)st.f_type;
 }

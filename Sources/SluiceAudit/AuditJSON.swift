@@ -33,17 +33,15 @@ public enum AuditJSON {
     /// devices make megabytes of text) and emitted in order.
     static func elements<T: Sendable>(_ w: inout JSONWriter, _ items: [T], sink: (UnsafeRawBufferPointer) -> Void,
                                       _ write: @escaping @Sendable (inout JSONWriter, T) -> Void) {
-        let pieceSize = 512
+        // Small enough that a piece fits the writer's first buffer (no regrowth, no copies).
+        let pieceSize = 64
         let pieces = (items.count + pieceSize - 1) / pieceSize
         let texts = Parallel.map(count: pieces, serialBelow: 2) { p -> [UInt8] in
             var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
             for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
             return piece.bytes
         }
-        for text in texts {
-            w.appendElements(text)
-            w.drain(into: sink)
-        }
+        for text in texts { w.writeElements(text, into: sink) }
     }
 
     public static func render(_ r: AuditReport) -> String {

@@ -15,10 +15,43 @@ public struct Auditor {
     public init(options: Options = Options()) { self.options = options }
 
     public func audit(_ s: HostSnapshot) -> AuditReport {
+        audit(s, prediction: Prediction(s.pci.devices, quirks: options.quirks))
+    }
+
+    /// Reads `root` and audits it. The group prediction needs only the device scan, so it is
+    /// made while the rest of the snapshot is read (names, groups, host files): on a big tree
+    /// that is the one serial stretch the second CPU would otherwise sit out.
+    public func audit(root: String) throws(SysfsError) -> (snapshot: HostSnapshot, report: AuditReport) {
+        let scan = try HostSnapshot.scanDevices(root: root, names: false)
+        let quirks = options.quirks
+        let stages = Parallel.map(count: 2, serialBelow: 0) { i -> Stage in
+            if i == 1 { return .prediction(Prediction(scan.devices, quirks: quirks)) }
+            do throws(SysfsError) { return .snapshot(try HostSnapshot.read(root: root, scan: scan)) } catch { return .failed(error) }
+        }
+        guard case .snapshot(let s) = stages[0], case .prediction(let p) = stages[1] else {
+            if case .failed(let error) = stages[0] { throw error }
+            preconditionFailure("Auditor: stages out of order")
+        }
+        return (s, audit(s, prediction: p))
+    }
+
+    private enum Stage: Sendable {
+        case snapshot(HostSnapshot), prediction(Prediction), failed(SysfsError)
+    }
+
+    struct Prediction: Sendable {
+        let predictor: GroupPredictor
+        let groups: [GroupPredictor.Group]
+        init(_ devices: [PCIDevice], quirks: KernelQuirks) {
+            predictor = GroupPredictor(devices: devices, quirks: quirks)
+            groups = predictor.predict()
+        }
+    }
+
+    private func audit(_ s: HostSnapshot, prediction: Prediction) -> AuditReport {
         let platform = PlatformFacts(s, memlock: options.guestMemory.map(MemlockBudget.init),
                                      memlockLimit: s.memlockLimit, hasIPCLock: s.hasIPCLock)
-        let predictor = GroupPredictor(devices: s.pci.devices, quirks: options.quirks)
-        let predicted = predictor.predict()
+        let predictor = prediction.predictor, predicted = prediction.groups
         let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, predicted: predicted)
 
         var predictedOfAddress = [PCIAddress: Set<PCIAddress>](minimumCapacity: s.pci.devices.count)

@@ -1,7 +1,8 @@
 /// What a `sys/bus/pci/devices/<address>` symlink says, from one pass over its target text:
 /// the device directory it names (relative to the root, `.` and `..` folded), where that is
 /// under `sys/devices`, and the PCI functions above the device (bridges, VMD endpoints).
-/// It runs once per device of every scan, so it works on UTF-8 bytes, not split strings.
+/// It runs once per device of every scan, so it works on UTF-8 bytes: component ranges and
+/// one output buffer, no split strings.
 struct DeviceLink {
     /// The directory beneath the root; nil when the target is absolute or climbs out of the
     /// root (then the kernel resolves, and refuses, the real path).
@@ -12,33 +13,72 @@ struct DeviceLink {
     let upstream: [PCIAddress]
 
     init(base: String, target: String) {
-        var components: [Substring] = []
-        let utf8 = target.utf8
-        var start = utf8.startIndex
-        for i in utf8.indices where utf8[i] == UInt8(ascii: "/") {
-            if start < i { components.append(target[start..<i]) }
-            start = utf8.index(after: i)
-        }
-        if start < utf8.endIndex { components.append(target[start...]) }
+        var base = base, target = target
+        (resolved, sysfsPath, upstream) = base.withUTF8 { b in target.withUTF8 { t in Self.parse(base: b, target: t) } }
+    }
 
-        if let i = components.firstIndex(of: "devices") {
-            sysfsPath = components[(i + 1)...].joined(separator: "/")
-        } else {
-            sysfsPath = nil
-        }
-        upstream = components.dropLast().compactMap { $0.utf8.count >= 12 ? PCIAddress($0) : nil }
+    private typealias Bytes = UnsafeBufferPointer<UInt8>
+    private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
 
-        guard !target.hasPrefix("/") else { resolved = nil; return }
-        var parts = base.split(separator: "/")
-        var escapes = false
-        for component in components {
-            switch component {
-            case ".": continue
-            case "..": if parts.isEmpty { escapes = true } else { parts.removeLast() }
-            default: parts.append(component)
+    private static func parse(base: Bytes, target: Bytes) -> (String?, String?, [PCIAddress]) {
+        let parts = components(target)
+        var sysfsPath: String? = nil
+        if let i = parts.firstIndex(where: { Bytes(rebasing: target[$0]).elementsEqual("devices".utf8) }) {
+            var path = PathBuffer()
+            for r in parts[(i + 1)...] { path.push(Bytes(rebasing: target[r])) }
+            sysfsPath = path.string
+        }
+        var upstream: [PCIAddress] = []
+        for r in parts.dropLast() where r.count >= 12 {
+            if let a = PCIAddress(utf8: Bytes(rebasing: target[r])) { upstream.append(a) }
+        }
+        guard target.first != slash else { return (nil, sysfsPath, upstream) }
+        var resolved = PathBuffer()
+        for r in components(base) { resolved.push(Bytes(rebasing: base[r])) }
+        for r in parts {
+            let c = Bytes(rebasing: target[r])
+            if c.count == 1 && c[0] == dot { continue }
+            if c.count == 2 && c[0] == dot && c[1] == dot {
+                guard resolved.pop() else { return (nil, sysfsPath, upstream) }  // climbs out of the root
+                continue
             }
-            if escapes { break }
+            resolved.push(c)
         }
-        resolved = escapes || parts.isEmpty ? nil : parts.joined(separator: "/")
+        return (resolved.isEmpty ? nil : resolved.string, sysfsPath, upstream)
+    }
+
+    /// The ranges of the non-empty components between slashes.
+    private static func components(_ text: Bytes) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(16)
+        var start = 0
+        for i in 0..<text.count where text[i] == slash {
+            if start < i { ranges.append(start..<i) }
+            start = i + 1
+        }
+        if start < text.count { ranges.append(start..<text.count) }
+        return ranges
+    }
+
+    /// A relative path built component by component, where `..` can take the last one back.
+    private struct PathBuffer {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var isEmpty: Bool { starts.isEmpty }
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func push(_ component: Bytes) {
+            if bytes.isEmpty { bytes.reserveCapacity(128) }
+            starts.append(bytes.count)
+            if !bytes.isEmpty { bytes.append(DeviceLink.slash) }
+            bytes.append(contentsOf: component)
+        }
+
+        /// False when there is nothing left to take back.
+        mutating func pop() -> Bool {
+            guard let start = starts.popLast() else { return false }
+            bytes.removeSubrange(start...)
+            return true
+        }
     }
 }

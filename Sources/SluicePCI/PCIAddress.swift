@@ -16,13 +16,16 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// Parses `DDDD:BB:DD.F` (the sysfs spelling; domain may be longer for VMD) or `BB:DD.F`.
     /// One pass over the bytes: this runs for every path component of every device's links.
-    public init?(_ text: some StringProtocol) {
+    public init?(_ text: some StringProtocol) { self.init(utf8: text.utf8) }
+
+    /// Parses the same spellings from UTF-8 bytes (a link target read into a buffer).
+    public init?(utf8 text: some Sequence<UInt8>) {
         // Fields from the right: function (1 digit), device (<= 2), bus (<= 2), domain (<= 8).
         var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var digits = (0, 0, 0, 0)
         var field = 0  // 0: domain or bus, shifted once a second ':' appears
         var colons = 0, sawDot = false
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: ":"):
                 guard !sawDot, colons < 2 else { return nil }

@@ -47,6 +47,8 @@ public struct PCIScanner: Sendable {
         public var problems: [String]
         /// Devices whose config space was cut to the 64-byte header (a non-root reader).
         public var truncatedConfigCount: Int
+        /// Whether `resolveNames` has run (a scan with `names` runs it).
+        public var namesResolved = false
 
         public func device(_ a: PCIAddress) -> PCIDevice? { devices.first { $0.address == a } }
     }
@@ -103,21 +105,12 @@ public struct PCIScanner: Sendable {
         }
         let truncated = options.fullConfig ? devices.indices.filter { devices[$0].config.capabilities?.unreadable == true }.count : 0
         linkVirtualFunctions(&devices)
-        if options.names {
-            var vendors = Set<UInt16>(), ids = Set<UInt32>()
-            for i in devices.indices {
-                vendors.insert(devices[i].vendorID)
-                if let sv = devices[i].subsystemVendorID { vendors.insert(sv) }
-                ids.insert(UInt32(devices[i].vendorID) << 16 | UInt32(devices[i].deviceID))
-            }
-            let names = PCINames(idsPath: options.idsPath, vendors: vendors, devices: ids, useHwdb: options.useHwdb)
-            problems += names.problems
-            for i in devices.indices { applyNames(&devices[i], names) }
-        }
         if truncated > 0 {
             problems.append("config space of \(truncated) device(s) is only the 64-byte header (sysfs gives more to root): capabilities not decoded")
         }
-        return Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+        var result = Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+        if options.names { result.resolveNames(idsPath: options.idsPath, useHwdb: options.useHwdb) }
+        return result
     }
 
     /// Reads this thread's devices through handles of its own; a device that cannot be read
@@ -157,13 +150,20 @@ public struct PCIScanner: Sendable {
         let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributeNames)
         var problems: [String] = []
 
+        // Each helper first asks the listing (captured trees): an absent attribute then costs
+        // neither a system call nor an error value built only to be dropped.
         func text(_ attr: String) -> String? {
+            if dev.isListedAbsent(attr) { return nil }
             do { return try dev.readText(attr) } catch {
                 if case .missing = error {} else { problems.append(error.description) }
                 return nil
             }
         }
         func number(_ attr: String, required: Bool) -> UInt64? {
+            if dev.isListedAbsent(attr) {
+                if required { problems.append("\(attr): missing") }
+                return nil
+            }
             do {
                 guard let v = try dev.readNumber(attr, hex: true) else { return nil }
                 guard let v, v >= 0 else { problems.append("\(attr): not a number"); return nil }
@@ -175,6 +175,7 @@ public struct PCIScanner: Sendable {
             }
         }
         func decimal(_ attr: String) -> Int? {
+            if dev.isListedAbsent(attr) { return nil }
             do {
                 guard let v = try dev.readNumber(attr, hex: false) else { return nil }
                 guard let v else { problems.append("\(attr): not a number"); return nil }
@@ -185,15 +186,21 @@ public struct PCIScanner: Sendable {
             }
         }
         func bytes(_ attr: String) -> [UInt8]? {
+            if dev.isListedAbsent(attr) { return nil }
             do { return try dev.read(attr) } catch {
                 if case .missing = error {} else { problems.append(error.description) }
                 return nil
             }
         }
-        func linkName(_ attr: String) -> String? {
+        /// The last component of a link's target (`../../../bus/pci/drivers/e1000e` -> e1000e),
+        /// handed over as bytes.
+        func linkName<T>(_ attr: String, _ parse: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+            if dev.isListedAbsent(attr) { return nil }
             do {
-                let target = try dev.readLink(attr)
-                return target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
+                return try dev.withLinkTarget(attr) { target -> T? in
+                    let start = target.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
+                    return parse(UnsafeBufferPointer(rebasing: target[start...]))
+                }
             } catch {
                 if case .missing = error {} else { problems.append(error.description) }
                 return nil
@@ -238,9 +245,9 @@ public struct PCIScanner: Sendable {
             d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
             d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
         }
-        d.driver = linkName("driver")
-        d.iommuGroup = linkName("iommu_group").flatMap { Int($0) }
-        d.physicalFunction = linkName("physfn").flatMap { PCIAddress($0) }
+        d.driver = linkName("driver") { String(decoding: $0, as: UTF8.self) }
+        d.iommuGroup = linkName("iommu_group") { Self.decimal($0) }
+        d.physicalFunction = linkName("physfn") { PCIAddress(utf8: $0) }
         let details = options.details
         if details.contains(.numaNode) { d.numaNode = decimal("numa_node") }
         if details.contains(.irq) { d.irq = decimal("irq") }
@@ -277,6 +284,17 @@ public struct PCIScanner: Sendable {
         return d
     }
 
+    /// A non-negative decimal number (an IOMMU group id), nil for anything else.
+    private static func decimal(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !text.isEmpty, text.count <= 18 else { return nil }
+        var value = 0
+        for byte in text {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
     private func linkVirtualFunctions(_ devices: inout [PCIDevice]) {
         // Fields read by index and the links gathered before any write: iterating the array
         // while appending to one of its elements would copy every device.
@@ -287,7 +305,26 @@ public struct PCIScanner: Sendable {
         for (pf, vf) in vfs { if let i = index[pf] { devices[i].virtualFunctions.append(vf) } }
     }
 
-    private func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
+}
+
+extension PCIScanner.Result {
+    /// Looks up the vendor, device, subsystem and class names of every device (pci.ids, then
+    /// udev's hwdb through libpci). A separate step so that a caller can scan without names
+    /// and resolve them while it does other work; lookup problems join `problems`.
+    public mutating func resolveNames(idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true) {
+        var vendors = Set<UInt16>(), ids = Set<UInt32>()
+        for i in devices.indices {
+            vendors.insert(devices[i].vendorID)
+            if let sv = devices[i].subsystemVendorID { vendors.insert(sv) }
+            ids.insert(UInt32(devices[i].vendorID) << 16 | UInt32(devices[i].deviceID))
+        }
+        let names = PCINames(idsPath: idsPath, vendors: vendors, devices: ids, useHwdb: useHwdb)
+        problems += names.problems
+        for i in devices.indices { Self.applyNames(&devices[i], names) }
+        namesResolved = true
+    }
+
+    private static func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
         d.vendorName = names.vendor(d.vendorID)
         d.deviceName = names.device(d.vendorID, d.deviceID)
         if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID {

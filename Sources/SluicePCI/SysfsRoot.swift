@@ -43,13 +43,18 @@ public struct SysfsDirectory: ~Copyable {
     /// Check a file's type before opening it: on for captured trees, off for the live `/`
     /// (the kernel's sysfs holds no FIFOs or device nodes).
     let verifyFileType: Bool
+    /// The tree's filesystem fills a getdents buffer until the directory ends (see
+    /// `ListingFilesystems`): a reply that left room for another entry was the whole listing.
+    let shortListingIsComplete: Bool
     /// When opened with a listing: the names asked about and their d_type (0: absent), so
     /// each attribute's type check, and each absent attribute, cost no syscall.
     private let listed: [String]?
     private let listedTypes: [UInt8]
 
-    init(fd: CInt, path: String, verifyFileType: Bool, listed: [String]? = nil, listedTypes: [UInt8] = []) {
+    init(fd: CInt, path: String, verifyFileType: Bool, shortListingIsComplete: Bool = false,
+         listed: [String]? = nil, listedTypes: [UInt8] = []) {
         self.fd = fd; self.path = path; self.verifyFileType = verifyFileType
+        self.shortListingIsComplete = shortListingIsComplete
         self.listed = listed; self.listedTypes = listedTypes
     }
 
@@ -69,7 +74,8 @@ public struct SysfsDirectory: ~Copyable {
     public func directory(_ relative: String, listing names: SysfsNames? = nil) throws(SysfsError) -> SysfsDirectory {
         guard let names, verifyFileType else {
             let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
-            return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType)
+            return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType,
+                                  shortListingIsComplete: shortListingIsComplete)
         }
         let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
         let wantedBytes = names.bytes
@@ -86,6 +92,8 @@ public struct SysfsDirectory: ~Copyable {
                 }
                 if n == 0 { return }
                 total += n
+                // One call per device directory instead of two, where the filesystem allows.
+                let complete = shortListingIsComplete && buf.count - n >= ListingFilesystems.largestEntry
                 if total > 1 << 20 { failure = .tooLarge(child(relative), limit: 1 << 20); return }
                 var off = 0
                 while off + 19 < n {
@@ -104,43 +112,49 @@ public struct SysfsDirectory: ~Copyable {
                     }
                     off += reclen
                 }
+                if complete { return }
             }
         }
         if let failure { close(fd); throw failure }
-        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType, listed: names.names, listedTypes: types)
+        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType,
+                              shortListingIsComplete: shortListingIsComplete, listed: names.names, listedTypes: types)
     }
 
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
     /// bytes of a longer file instead of refusing it (e.g. just the 64-byte config header).
     public func read(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false) throws(SysfsError) -> [UInt8] {
+        // An exactly-sized copy: a 4 KiB buffer kept per device for a 256-byte config space
+        // would be thousands of page faults in a big scan.
+        try withContents(relative, limit: limit, prefixOnly: prefixOnly) { Array($0) }
+    }
+
+    /// Reads a regular file as `read` does and hands its bytes to `body` in scratch space: for
+    /// attributes parsed on the spot (numbers, short text), nothing is allocated to hold them.
+    public func withContents<T>(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false,
+                                _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysfsError) -> T {
         try checkRegular(relative)
         let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
         defer { close(fd) }
         let capacity = prefixOnly ? limit : limit + 1
-        var failure: SysfsError?
-        // Read into scratch space and keep an exactly-sized copy: a 4 KiB buffer kept per
-        // device for a 256-byte config space would be thousands of page faults in a big scan.
-        let bytes = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf -> [UInt8] in
+        let result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf -> Result<T, SysfsError> in
             var filled = 0
             while filled < capacity {
                 let want = capacity - filled
                 let n = Glibc.read(fd, buf.baseAddress! + filled, want)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = errno == EISDIR ? .notRegularFile(child(relative), kind: "directory")
-                        : .system(.current("read \(child(relative))"))
-                    break
+                    return .failure(errno == EISDIR ? .notRegularFile(child(relative), kind: "directory")
+                        : .system(.current("read \(child(relative))")))
                 }
                 filled += n
                 // A short read of a regular file (sysfs attributes included) means end of
                 // file: saves a second read per attribute.
                 if n < want { break }
             }
-            return Array(UnsafeBufferPointer(rebasing: buf[..<filled]))
+            guard filled <= limit else { return .failure(.tooLarge(child(relative), limit: limit)) }
+            return .success(body(UnsafeBufferPointer(rebasing: buf[..<filled])))
         }
-        if let failure { throw failure }
-        guard bytes.count <= limit else { throw .tooLarge(child(relative), limit: limit) }
-        return bytes
+        return try result.get()
     }
 
     /// Opens a regular file beneath this directory (same checks as `read`) for a caller that
@@ -157,44 +171,58 @@ public struct SysfsDirectory: ~Copyable {
 
     /// Reads a one-line text attribute without its trailing newline.
     public func readText(_ relative: String, limit: Int = 4096) throws(SysfsError) -> String {
-        var bytes = try read(relative, limit: limit)
-        while let last = bytes.last, last == 0x0a || last == 0x20 || last == 0 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
+        try withContents(relative, limit: limit) { String(decoding: $0[..<Self.trimmedEnd($0)], as: UTF8.self) }
     }
 
     /// Reads a one-number attribute (`0x8086`, `-1`, `42`) without building a String.
     /// nil when the text is not one number; `hex` forces base 16 even without `0x`.
     public func readNumber(_ relative: String, hex forceHex: Bool) throws(SysfsError) -> Int64?? {
-        let bytes = try read(relative, limit: 64)
+        try withContents(relative, limit: 64) { bytes -> Int64?? in
+            let end = Self.trimmedEnd(bytes)
+            var i = 0, negative = false, base: Int64 = forceHex ? 16 : 10
+            if i < end, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            if end - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] | 0x20 == UInt8(ascii: "x") { base = 16; i += 2 }
+            guard i < end, end - i <= 16 else { return .some(nil) }
+            var value: Int64 = 0
+            while i < end {
+                guard let d = hexDigitValue(bytes[i]), Int64(d) < base else { return .some(nil) }
+                value = value &* base &+ Int64(d)
+                i += 1
+            }
+            return .some(negative ? -value : value)
+        }
+    }
+
+    /// Where a sysfs value ends once its trailing newline, spaces and NULs are dropped.
+    private static func trimmedEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0x0a || bytes[end - 1] == 0x20 || bytes[end - 1] == 0 { end -= 1 }
-        var i = 0, negative = false, base: Int64 = forceHex ? 16 : 10
-        if i < end, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        if end - i > 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] | 0x20 == UInt8(ascii: "x") { base = 16; i += 2 }
-        guard i < end, end - i <= 16 else { return .some(nil) }
-        var value: Int64 = 0
-        while i < end {
-            guard let d = hexDigitValue(bytes[i]), Int64(d) < base else { return .some(nil) }
-            value = value &* base &+ Int64(d)
-            i += 1
-        }
-        return .some(negative ? -value : value)
+        return end
     }
 
     /// The target text of a symlink directly in this directory (not followed).
     public func readLink(_ name: String) throws(SysfsError) -> String {
+        try withLinkTarget(name) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The target of a symlink directly in this directory, handed to `body` as bytes in
+    /// scratch space (for a caller that keeps only its last component, or a number).
+    public func withLinkTarget<T>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysfsError) -> T {
         if listedType(name) == 0 { throw .missing(child(name)) }
-        let target = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf -> String? in
-            let n = readlinkat(fd, name, buf.baseAddress!, 4096)
-            guard n >= 0 else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress!, count: n), as: UTF8.self)
+        let result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buf -> T? in
+            let n = buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: 4096) { readlinkat(fd, name, $0, 4096) }
+            return n >= 0 ? body(UnsafeBufferPointer(rebasing: buf[..<n])) : nil
         }
-        guard let target else {
+        guard let result else {
             if errno == ENOENT { throw .missing(child(name)) }
             throw .system(.current("readlink \(child(name))"))
         }
-        return target
+        return result
     }
+
+    /// True when this directory was opened with a listing that names `name` and found it
+    /// absent: the caller can skip it without a system call (or an error to build).
+    public func isListedAbsent(_ name: String) -> Bool { listedType(name) == 0 }
 
     /// Names of the entries of a subdirectory ("" for this one), without `.` and `..`.
     public func list(_ relative: String = ".", limit: Int = 1 << 20) throws(SysfsError) -> [String] {
@@ -271,6 +299,30 @@ public enum SysfsRoot {
             if errno == ENOENT || errno == ENOTDIR { throw .missing(path) }
             throw .system(.current("open \(path)"))
         }
-        return SysfsDirectory(fd: fd, path: path, verifyFileType: path != "/")
+        let captured = path != "/"
+        return SysfsDirectory(fd: fd, path: path, verifyFileType: captured,
+                              shortListingIsComplete: captured && ListingFilesystems.fillsWholeBuffer(fd))
+    }
+}
+
+/// Filesystems whose readdir fills the caller's buffer until the directory ends (each loops
+/// over its entries until `dir_emit` reports the buffer full): on these, a getdents64 reply
+/// that left room for one more entry of the longest name held the rest of the directory, and
+/// the second call that would return 0 can be skipped. Elsewhere (FUSE answers a page at a
+/// time; NFS and 9p by server reply) the listing reads until getdents64 returns 0.
+enum ListingFilesystems {
+    /// A linux_dirent64 for a 255-byte name: 19 bytes of header, the name, its NUL, 8-aligned.
+    static let largestEntry = (19 + 255 + 1 + 7) & ~7
+
+    static let magics: Set<Int> = [
+        0xEF53,         // ext2/3/4
+        0x5846_5342,    // xfs
+        0x9123_683E,    // btrfs
+        0x0102_1994,    // tmpfs
+        0x794C_7630,    // overlayfs
+    ]
+
+    static func fillsWholeBuffer(_ fd: CInt) -> Bool {
+        magics.contains(csluice_filesystem_type(fd))
     }
 }

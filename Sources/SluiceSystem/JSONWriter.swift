@@ -18,7 +18,7 @@ public struct JSONWriter {
 
     /// A writer for a run of elements inside an array opened elsewhere, `depth` levels deep;
     /// `continuing`: elements came before, so this run starts with a comma. Lets a long array
-    /// be written in pieces on several threads and joined with `appendElements`.
+    /// be written in pieces on several threads and written out in order with `writeElements`.
     public init(pretty: Bool, elementsAtDepth depth: Int, continuing: Bool) {
         self.init(pretty: pretty)
         self.depth = depth
@@ -28,10 +28,13 @@ public struct JSONWriter {
     /// The bytes written so far.
     public var bytes: [UInt8] { out }
 
-    /// Appends a run of elements written by an `elementsAtDepth` writer for the array open here.
-    public mutating func appendElements(_ run: [UInt8]) {
+    /// Writes a run of elements made by an `elementsAtDepth` writer for the array open here:
+    /// what is pending first, then the run itself, straight to `sink` (megabytes of elements
+    /// are not copied into this writer's buffer first).
+    public mutating func writeElements(_ run: [UInt8], into sink: (UnsafeRawBufferPointer) -> Void) {
         guard !run.isEmpty else { return }
-        out.append(contentsOf: run)
+        drain(into: sink)
+        run.withUnsafeBytes { sink($0) }
         needsComma = true
     }
 

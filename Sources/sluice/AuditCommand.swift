@@ -1,6 +1,7 @@
 import ArgumentParser
 import SluiceAudit
 import SluicePCI
+import SluiceSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,12 +59,12 @@ struct AuditCommand: ParsableCommand {
             wanted = set
         }
         let snapshot: HostSnapshot
-        do { snapshot = try HostSnapshot.read(root: root.path) } catch {
+        var report: AuditReport
+        do { (snapshot, report) = try Auditor(options: options).audit(root: root.path) } catch {
             var err = StandardError()
             print("sluice audit: cannot read \(root.path): \(error)", to: &err)
             throw ExitCode(6)
         }
-        var report = Auditor(options: options).audit(snapshot)
         if let wanted {
             let missing = wanted.subtracting(report.devices.map(\.address))
             if !missing.isEmpty {

@@ -118,4 +118,28 @@ import Testing
             #expect(d.items.count <= 64 + 1024)
         }
     }
+
+    /// A 4 KiB extended space is kept without its trailing zeros; every accessor still reads
+    /// what the full bytes hold, and the size stays what was read.
+    @Test func extendedSpaceWithoutItsTrailingZerosReadsTheSame() {
+        var raw = [UInt8](repeating: 0, count: 4096)
+        for i in 0..<0x12f { raw[i] = UInt8(truncatingIfNeeded: i &* 37 &+ 1) | 1 }
+        let c = ConfigSpace(raw)
+        #expect(c.count == 4096 && !c.isTruncatedHeader && c.bytes == raw)
+        func le(_ o: Int, _ n: Int) -> UInt64? {
+            guard o >= 0, o + n <= raw.count else { return nil }
+            return (0..<n).reduce(UInt64(0)) { $0 | UInt64(raw[o + $1]) << (8 * $1) }
+        }
+        for o in -2...4100 {
+            #expect(c.u8(o).map(UInt64.init) == le(o, 1), "u8 at \(o)")
+            #expect(c.u16(o).map(UInt64.init) == le(o, 2), "u16 at \(o)")
+            #expect(c.u32(o).map(UInt64.init) == le(o, 4), "u32 at \(o)")
+            #expect(c.u64(o) == le(o, 8), "u64 at \(o)")
+            #expect(c.has(o, 4) == (o >= 0 && o + 4 <= 4096))
+        }
+        #expect(c == ConfigSpace(raw))
+        #expect(c != ConfigSpace(Array(raw.prefix(256))))
+        var other = raw; other[4095] = 1
+        #expect(c != ConfigSpace(other))
+    }
 }

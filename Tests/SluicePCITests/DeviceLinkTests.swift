@@ -27,4 +27,14 @@ import Testing
         let flat = DeviceLink(base: "sys/bus/pci/devices", target: "0000:00:02.0")
         #expect(flat.resolved == "sys/bus/pci/devices/0000:00:02.0" && flat.sysfsPath == nil)
     }
+
+    @Test func trailingSlashAndClimbsInsideTheTree() {
+        let link = DeviceLink(base: "sys/bus/pci/devices", target: "../../../devices/pci0000:00/../pci0000:01/0000:01:00.0/")
+        #expect(link.resolved == "sys/devices/pci0000:01/0000:01:00.0")
+        #expect(link.sysfsPath == "pci0000:00/../pci0000:01/0000:01:00.0")
+        #expect(link.upstream.isEmpty)
+        let twice = DeviceLink(base: "sys/bus/pci/devices", target: "../../../devices/devices/0000:00:01.0/0000:01:00.0")
+        #expect(twice.sysfsPath == "devices/0000:00:01.0/0000:01:00.0")
+        #expect(twice.upstream.map(\.description) == ["0000:00:01.0"])
+    }
 }

@@ -121,6 +121,29 @@ import Testing
         #expect(reported == vanished)
     }
 
+    /// A device directory whose listing takes several getdents64 calls (a padded capture, or a
+    /// directory full of children): attributes listed late are still found, absent ones still
+    /// absent. On filesystems where one short reply ends the listing, this is the case where
+    /// the reply was not short.
+    @Test func crowdedDeviceDirectoryIsListedToTheEnd() throws {
+        let tree = TreeBuilder("crowded")
+        defer { tree.remove() }
+        let dir = tree.add(.init(address: "0000:00:01.0", config: plainConfig(), omit: ["class"]))
+        // ~700 entries of ~64 bytes: several 16 KiB getdents64 replies.
+        for i in 0..<700 { FileManager.default.createFile(atPath: dir + "/padding-\(String(repeating: "x", count: 36))-\(i)", contents: nil) }
+        for (name, value) in [("reset_method", "flr bus"), ("driver_override", "vfio-pci"), ("class", "0x020000")] {
+            FileManager.default.createFile(atPath: dir + "/" + name, contents: Data((value + "\n").utf8))
+        }
+        let r = try PCIScanner(root: tree.root, options: .init(names: false, details: .all)).scan()
+        let d = try #require(r.devices.first)
+        #expect(d.resetMethods == ["flr", "bus"])
+        #expect(d.driverOverride == "vfio-pci")
+        #expect(d.classCode == 0x020000)
+        #expect(!d.problems.contains { $0.contains("class") })
+        #expect(d.physicalFunction == nil && d.removable == nil)
+        #expect(ListingFilesystems.largestEntry == 280)
+    }
+
     @Test func truncatedConfigDegradesClearly() throws {
         let tree = TreeBuilder("nonroot")
         defer { tree.remove() }

@@ -11,4 +11,8 @@ int csluice_open_beneath(int dirfd, const char *path, int flags);
 
 /// getdents64(2): raw directory entries (struct linux_dirent64) into `buf`; bytes or -1.
 long csluice_getdents64(int fd, void *buf, size_t len);
+
+/// fstatfs(2)'s f_type (the filesystem's magic number), or -1 with errno set. Swift's Glibc
+/// module does not export <sys/vfs.h>.
+long csluice_filesystem_type(int fd);
 #endif
