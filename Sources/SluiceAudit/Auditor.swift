@@ -1,3 +1,4 @@
+import Glibc
 import SluicePCI
 import SluiceSystem
 
@@ -43,8 +44,16 @@ public struct Auditor {
         let predictor: GroupPredictor
         let groups: [GroupPredictor.Group]
         init(_ devices: [PCIDevice], quirks: KernelQuirks) {
+            var t0 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0)
             predictor = GroupPredictor(devices: devices, quirks: quirks)
+            var t1 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1)
             groups = predictor.predict()
+            var t2 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t2)
+            if getenv("SLUICE_PHASES") != nil {
+                let a = Double((t1.tv_sec - t0.tv_sec) * 1_000_000_000 + t1.tv_nsec - t0.tv_nsec) / 1e6
+                let b = Double((t2.tv_sec - t1.tv_sec) * 1_000_000_000 + t2.tv_nsec - t1.tv_nsec) / 1e6
+                let line = "PREDICTOR setup \(a) predict \(b)\n"; _ = line.withCString { write(2, $0, strlen($0)) }
+            }
         }
     }
 

@@ -89,13 +89,9 @@ public struct GroupPredictor: Sendable {
     public let nodes: [PCIAddressKey: Node]
     public let order: [PCIAddressKey]
     public let quirks: KernelQuirks
-    /// Functions by bus and by slot (function 0's address), in order: the alias searches look
-    /// only at their own bus, and a linear scan per device would make the prediction quadratic.
-    let byBus: [PCIAddressKey: [PCIAddressKey]]
-    let bySlot: [PCIAddressKey: [PCIAddressKey]]
-    /// Per bus, only the functions of a vendor with DMA alias quirks: two functions can be
-    /// aliases only if one of them is such a function, so most searches look at none.
-    let aliasQuirkByBus: [PCIAddressKey: [PCIAddressKey]]
+    /// The same nodes as arrays indexed by position in address order, with every per-node
+    /// answer the prediction needs worked out once (`PredictorTable`).
+    let table: PredictorTable
 
     public init(nodes: [Node], quirks: KernelQuirks = .linux6_1) {
         var map = [PCIAddressKey: Node](minimumCapacity: nodes.count)
@@ -103,16 +99,8 @@ public struct GroupPredictor: Sendable {
         self.nodes = map
         self.order = nodes.map(\.id).sorted()
         self.quirks = quirks
-        var bus: [PCIAddressKey: [PCIAddressKey]] = [:], slot = [PCIAddressKey: [PCIAddressKey]](minimumCapacity: nodes.count)
-        var aliasQuirk: [PCIAddressKey: [PCIAddressKey]] = [:]
-        for id in order {
-            bus[id.busKey, default: []].append(id)
-            slot[id.withFunction(0), default: []].append(id)
-            if quirks.aliasVendors.contains(map[id]!.vendorID) { aliasQuirk[id.busKey, default: []].append(id) }
-        }
-        byBus = bus
-        bySlot = slot
-        aliasQuirkByBus = aliasQuirk
+        table = PredictorTable(nodes: map, order: order, missingACS: { Self.missingACS($0, quirks: quirks, required: .required) },
+                               aliasVendors: quirks.aliasVendors)
     }
 
     // MARK: ACS, as pci_acs_enabled() decides it
@@ -120,6 +108,10 @@ public struct GroupPredictor: Sendable {
     /// The required flags this function does not provide (empty = ACS satisfied), or nil when
     /// the kernel treats the function as not needing ACS (a single-function endpoint).
     public func missingACS(_ node: Node, required: ACSFlags = .required) -> ACSFlags? {
+        Self.missingACS(node, quirks: quirks, required: required)
+    }
+
+    static func missingACS(_ node: Node, quirks: KernelQuirks, required: ACSFlags) -> ACSFlags? {
         if let quirk = quirks.acsQuirk(for: node) {
             return required.subtracting(quirk.flags)
         }
@@ -136,130 +128,9 @@ public struct GroupPredictor: Sendable {
 
     /// `pci_acs_flags_enabled`: flags other than egress control are required only if the
     /// capability offers them (they are "required if implemented").
-    private func missingFlags(_ node: Node, _ required: ACSFlags) -> ACSFlags {
+    private static func missingFlags(_ node: Node, _ required: ACSFlags) -> ACSFlags {
         guard let acs = node.acs else { return required }
         let wanted = required.intersection(ACSFlags(rawValue: acs.capability | ACSFlags.egressControl.rawValue))
         return wanted.subtracting(ACSFlags(rawValue: acs.control))
-    }
-
-    func acsEnabled(_ node: Node) -> Bool { (missingACS(node) ?? []).isEmpty }
-
-    /// `pci_acs_path_enabled(start, NULL, REQ_ACS_FLAGS)`.
-    func acsPathEnabled(from start: PCIAddressKey) -> Bool {
-        var current: PCIAddressKey? = start
-        var seen = Set<PCIAddressKey>()
-        while let id = current, let node = nodes[id], seen.insert(id).inserted {
-            if !acsEnabled(node) { return false }
-            current = node.upstreamBridge
-        }
-        return true
-    }
-
-    // MARK: DMA aliases, as pci_for_each_dma_alias() walks them
-
-    /// The functions whose requester ids this function's DMA may carry, nearest first.
-    /// Each element is the device that owns the alias (for a PCIe-to-PCI bridge: the bridge).
-    func dmaAliasOwners(of id: PCIAddressKey) -> [(owner: PCIAddressKey, reason: Reason?)] {
-        var result: [(PCIAddressKey, Reason?)] = [(id, nil)]
-        for alias in quirks.dmaAliases(of: id, nodes: nodes) where nodes[alias] != nil {
-            result.append((alias, .dmaAliasQuirk(alias: alias)))
-        }
-        var bridgeID = nodes[id]?.upstreamBridge
-        var seen: Set<PCIAddressKey> = [id]
-        while let b = bridgeID, let bridge = nodes[b], seen.insert(b).inserted {
-            switch bridge.pcieType {
-            case .rootPort?, .upstreamPort?, .downstreamPort?:
-                break
-            default:    // PCIe-to-PCI(X), PCI(X)-to-PCIe, conventional bridges own the requester id
-                result.append((b, .bridgeAlias(bridge: b)))
-            }
-            bridgeID = bridge.upstreamBridge
-        }
-        return result
-    }
-
-    // MARK: Groups, as pci_device_group() forms them in probe order
-
-    public func predict() -> [Group] {
-        var groupOf = [PCIAddressKey: Int](minimumCapacity: nodes.count)
-        var groups: [Group] = []
-
-        func join(_ id: PCIAddressKey, _ g: Int, _ reason: Reason?) -> Int {
-            groups[g].members.append(id)
-            if let reason { groups[g].reasons.insert(reason) }
-            groupOf[id] = g
-            return g
-        }
-
-        for id in order {
-            guard groupOf[id] == nil, nodes[id] != nil else { continue }
-            // 1. The device or one of its DMA aliases already has a group.
-            let aliases = dmaAliasOwners(of: id)
-            var found: (Int, Reason?)? = nil
-            for (owner, reason) in aliases {
-                if let g = groupOf[owner] { found = (g, reason); break }
-            }
-            if let (g, reason) = found { _ = join(id, g, reason); continue }
-            var pdev = aliases.last!.owner
-            var pending: [Reason] = aliases.compactMap(\.reason)
-
-            // 2. Up from the alias to the first bridge with ACS on the whole path to the root.
-            var bridgeID = nodes[pdev]?.upstreamBridge
-            var visited = Set<PCIAddressKey>()
-            var upstreamGroup: Int? = nil
-            while let b = bridgeID, let bridge = nodes[b], visited.insert(b).inserted {
-                if acsPathEnabled(from: b) { break }
-                pending.append(.upstreamWithoutACS(bridge: b, missing: missingACS(bridge) ?? []))
-                pdev = b
-                if let g = groupOf[b] { upstreamGroup = g; break }
-                bridgeID = bridge.upstreamBridge
-            }
-            if let g = upstreamGroup {
-                _ = join(id, g, nil)
-                for r in pending { groups[g].reasons.insert(r) }
-                continue
-            }
-
-            // 3. Existing groups of alias peers and of slot functions without ACS.
-            var devfns = Set<PCIAddressKey>()
-            if let (g, reason) = aliasGroup(pdev, &devfns, groupOf) ?? functionAliasGroup(pdev, &devfns, groupOf) {
-                _ = join(id, g, reason)
-                for r in pending { groups[g].reasons.insert(r) }
-                continue
-            }
-
-            // 4. A new group.
-            groups.append(Group(members: [], reasons: Set(pending)))
-            _ = join(id, groups.count - 1, nil)
-            // Bridges on the non-ACS path are grouped when they are probed themselves; the
-            // kernel probes in bus order, so an upstream bridge was always probed first.
-        }
-        return groups
-    }
-
-    /// `get_pci_alias_group`.
-    private func aliasGroup(_ id: PCIAddressKey, _ devfns: inout Set<PCIAddressKey>,
-                            _ groupOf: [PCIAddressKey: Int]) -> (Int, Reason?)? {
-        guard devfns.insert(id).inserted else { return nil }
-        if let g = groupOf[id] { return (g, nil) }
-        guard let node = nodes[id] else { return nil }
-        let candidates = quirks.aliasVendors.contains(node.vendorID) ? byBus[id.busKey] : aliasQuirkByBus[id.busKey]
-        for other in candidates ?? [] where other != id {
-            guard let peer = nodes[other], quirks.areDMAAliases(node, peer, nodes: nodes) else { continue }
-            if let hit = aliasGroup(other, &devfns, groupOf) { return (hit.0, .dmaAliasQuirk(alias: other)) }
-            if let hit = functionAliasGroup(other, &devfns, groupOf) { return hit }
-        }
-        return nil
-    }
-
-    /// `get_pci_function_alias_group`.
-    private func functionAliasGroup(_ id: PCIAddressKey, _ devfns: inout Set<PCIAddressKey>,
-                                    _ groupOf: [PCIAddressKey: Int]) -> (Int, Reason?)? {
-        guard let node = nodes[id], node.multifunction, !acsEnabled(node) else { return nil }
-        for other in bySlot[id.withFunction(0)] ?? [] where other != id {
-            guard let peer = nodes[other], !acsEnabled(peer) else { continue }
-            if let hit = aliasGroup(other, &devfns, groupOf) { return (hit.0, .multifunctionWithoutACS(slotPeer: other)) }
-        }
-        return nil
     }
 }

@@ -62,6 +62,10 @@ extension KernelQuirks {
         return ACSRule(vendor: vendor, matches: { set.contains($0.deviceID) }, flags: flags, name: name)
     }
 
+    /// pci_quirk_intel_pch_acs_ids, as a set made once (the rule runs for every Intel root port
+    /// on every ACS question the predictor asks).
+    static let intelPCHRootPorts = Set(intelPCHRootPortIDs)
+
     /// pci_quirk_intel_pch_acs_ids.
     static let intelPCHRootPortIDs: [UInt16] = {
         var ids: [UInt16] = []
@@ -106,7 +110,7 @@ extension KernelQuirks {
             // pci_quirk_intel_pch_acs: assumes the kernel enabled the quirk's ACS at boot, which it
             // does whenever an IOMMU is enabled (PCI_DEV_FLAGS_ACS_ENABLED_QUIRK).
             ACSRule(vendor: 0x8086, matches: { n in
-                        n.pcieType == .rootPort && Set(intelPCHRootPortIDs).contains(n.deviceID) },
+                        n.pcieType == .rootPort && intelPCHRootPorts.contains(n.deviceID) },
                     flags: kernelRequired, name: "pci_quirk_intel_pch_acs"),
             ids(0x19a2, [0x0710], mfEndpoint, "pci_quirk_mf_endpoint_acs"),
             ids(0x10df, [0x0720], mfEndpoint, "pci_quirk_mf_endpoint_acs"),
