@@ -1,4 +1,3 @@
-import Glibc
 import SluicePCI
 import SluiceSystem
 
@@ -23,7 +22,7 @@ public struct Auditor {
     /// made while the rest of the snapshot is read (names, groups, host files): on a big tree
     /// that is the one serial stretch the second CPU would otherwise sit out.
     public func audit(root: String) throws(SysfsError) -> (snapshot: HostSnapshot, report: AuditReport) {
-        let scan = try HostSnapshot.scanDevices(root: root, names: false)
+        let scan = try HostSnapshot.scanDevices(root: root)
         let quirks = options.quirks
         let stages = Parallel.map(count: 2, serialBelow: 0) { i -> Stage in
             if i == 1 { return .prediction(Prediction(scan.devices, quirks: quirks)) }
@@ -44,16 +43,8 @@ public struct Auditor {
         let predictor: GroupPredictor
         let groups: [GroupPredictor.Group]
         init(_ devices: [PCIDevice], quirks: KernelQuirks) {
-            var t0 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0)
             predictor = GroupPredictor(devices: devices, quirks: quirks)
-            var t1 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1)
             groups = predictor.predict()
-            var t2 = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t2)
-            if getenv("SLUICE_PHASES") != nil {
-                let a = Double((t1.tv_sec - t0.tv_sec) * 1_000_000_000 + t1.tv_nsec - t0.tv_nsec) / 1e6
-                let b = Double((t2.tv_sec - t1.tv_sec) * 1_000_000_000 + t2.tv_nsec - t1.tv_nsec) / 1e6
-                let line = "PREDICTOR setup \(a) predict \(b)\n"; _ = line.withCString { write(2, $0, strlen($0)) }
-            }
         }
     }
 

@@ -79,14 +79,14 @@ extension HostSnapshot {
     /// Reads a host or a captured tree. Never throws for a missing piece: it becomes a problem
     /// and the audit says what it could not judge. Throws only when PCI devices cannot be listed.
     public static func read(root path: String = "/") throws(SysfsError) -> HostSnapshot {
-        try read(root: path, scan: scanDevices(root: path, names: true))
+        try read(root: path, scan: scanDevices(root: path))
     }
 
     /// The PCI scan a snapshot starts from. The device attributes the audit weighs
     /// (reset_method, boot_vga, removable, driver_override) come with it, through the device
-    /// directory it already holds. Without `names`, `read(root:scan:)` resolves them.
-    public static func scanDevices(root path: String, names: Bool) throws(SysfsError) -> PCIScanner.Result {
-        try PCIScanner(root: path, options: .init(names: names, details: .assignment)).scan()
+    /// directory it already holds.
+    public static func scanDevices(root path: String) throws(SysfsError) -> PCIScanner.Result {
+        try PCIScanner(root: path, options: .init(details: .assignment)).scan()
     }
 
     /// The rest of the snapshot around a finished scan (names looked up if the scan had none).

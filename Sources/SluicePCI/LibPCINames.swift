@@ -45,7 +45,7 @@ public final class LibPCINames {
 public final class PCINames {
     public let ids: PCIIDsFile?
     private let hwdb: LibPCINames?
-    private var hwdbCache: [String: String?] = [:]
+    private var hwdbCache: [HwdbQuestion: String?] = [:]
     public let problems: [String]
 
     /// `devices`: vendor << 16 | device of every function to name (their subsystem names
@@ -62,16 +62,21 @@ public final class PCINames {
     }
 
     public func vendor(_ v: UInt16) -> String? {
-        ids?.vendor(v) ?? fromHwdb("v\(v)") { $0.vendor(v) }
+        ids?.vendor(v) ?? fromHwdb(.vendor(v)) { $0.vendor(v) }
     }
     public func device(_ v: UInt16, _ d: UInt16) -> String? {
-        ids?.device(v, d) ?? fromHwdb("d\(v):\(d)") { $0.device(v, d) }
+        ids?.device(v, d) ?? fromHwdb(.device(v, d)) { $0.device(v, d) }
     }
     public func subsystem(_ v: UInt16, _ d: UInt16, _ sv: UInt16, _ sd: UInt16) -> String? {
-        ids?.subsystem(v, d, sv, sd) ?? fromHwdb("s\(v):\(d):\(sv):\(sd)") { $0.subsystem(v, d, sv, sd) }
+        ids?.subsystem(v, d, sv, sd) ?? fromHwdb(.subsystem(v, d, sv, sd)) { $0.subsystem(v, d, sv, sd) }
     }
 
-    private func fromHwdb(_ key: String, _ lookup: (LibPCINames) -> String?) -> String? {
+    /// A hwdb question, as the memo's key (asked once per device of a big tree: no strings).
+    private enum HwdbQuestion: Hashable {
+        case vendor(UInt16), device(UInt16, UInt16), subsystem(UInt16, UInt16, UInt16, UInt16)
+    }
+
+    private func fromHwdb(_ key: HwdbQuestion, _ lookup: (LibPCINames) -> String?) -> String? {
         guard let hwdb else { return nil }
         if let cached = hwdbCache[key] { return cached }
         let answer = lookup(hwdb)

@@ -108,7 +108,8 @@ public struct PCIScanner: Sendable {
         if truncated > 0 {
             problems.append("config space of \(truncated) device(s) is only the 64-byte header (sysfs gives more to root): capabilities not decoded")
         }
-        var result = Result(devices: devices, problems: problems, truncatedConfigCount: truncated)
+        // Moved, not copied: naming the devices below then changes them in place.
+        var result = Result(devices: consume devices, problems: problems, truncatedConfigCount: truncated)
         if options.names { result.resolveNames(idsPath: options.idsPath, useHwdb: options.useHwdb) }
         return result
     }
@@ -320,21 +321,53 @@ extension PCIScanner.Result {
         }
         let names = PCINames(idsPath: idsPath, vendors: vendors, devices: ids, useHwdb: useHwdb)
         problems += names.problems
-        for i in devices.indices { Self.applyNames(&devices[i], names) }
+        // A big machine repeats a few models many times: each distinct identity is looked up once.
+        var seen: [DeviceNames.Identity: DeviceNames] = [:]
+        for i in devices.indices { DeviceNames.apply(to: &devices[i], names, memo: &seen) }
         namesResolved = true
     }
+}
 
-    private static func applyNames(_ d: inout PCIDevice, _ names: PCINames) {
-        d.vendorName = names.vendor(d.vendorID)
-        d.deviceName = names.device(d.vendorID, d.deviceID)
-        if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID {
-            d.subsystemVendorName = names.vendor(sv)
-            d.subsystemName = names.subsystem(d.vendorID, d.deviceID, sv, sd)
+/// The names of one device identity (ids, subsystem ids and class).
+private struct DeviceNames {
+    struct Identity: Hashable {
+        var vendor: UInt16, device: UInt16, classCode: UInt32
+        var subsystemVendor: UInt16?, subsystemDevice: UInt16?
+    }
+
+    /// Names `d`, looking its identity up once per distinct identity. (Through `inout`: a
+    /// device passed by value would be copied whole, every string and array retained.)
+    static func apply(to d: inout PCIDevice, _ names: PCINames, memo: inout [Identity: DeviceNames]) {
+        let id = Identity(vendor: d.vendorID, device: d.deviceID, classCode: d.classCode,
+                          subsystemVendor: d.subsystemVendorID, subsystemDevice: d.subsystemDeviceID)
+        let found: DeviceNames
+        if let known = memo[id] { found = known } else { found = DeviceNames(id, names); memo[id] = found }
+        found.apply(to: &d)
+    }
+
+    var vendor: String?, device: String?, subsystemVendor: String?, subsystem: String?
+    var className: (name: String, subclassKnown: Bool)?, progIf: String?
+
+    init(_ id: Identity, _ names: PCINames) {
+        vendor = names.vendor(id.vendor)
+        device = names.device(id.vendor, id.device)
+        if let sv = id.subsystemVendor, let sd = id.subsystemDevice {
+            subsystemVendor = names.vendor(sv)
+            subsystem = names.subsystem(id.vendor, id.device, sv, sd)
         }
-        if let c = names.className(d.classCode) {
-            d.className = c.name; d.classNameIsBaseClassOnly = !c.subclassKnown
+        className = names.className(id.classCode)
+        progIf = names.progIf(id.classCode)
+    }
+
+    func apply(to d: inout PCIDevice) {
+        d.vendorName = vendor
+        d.deviceName = device
+        if d.subsystemVendorID != nil, d.subsystemDeviceID != nil {
+            d.subsystemVendorName = subsystemVendor
+            d.subsystemName = subsystem
         }
-        d.progIfName = names.progIf(d.classCode)
+        if let c = className { d.className = c.name; d.classNameIsBaseClassOnly = !c.subclassKnown }
+        d.progIfName = progIf
     }
 }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import SluiceAudit
 import SluicePCI
-import SluiceSystem
 #if canImport(Glibc)
 import Glibc
 #endif
