@@ -30,18 +30,24 @@ public enum AuditJSON {
     }
 
     /// The elements of a long array, written in pieces on the available CPUs (thousands of
-    /// devices make megabytes of text) and emitted in order.
+    /// devices make megabytes of text) and emitted in order. A few pieces per CPU at a time,
+    /// each written out and freed before the next batch: the next batch reuses that memory
+    /// instead of faulting in megabytes of fresh pages.
     static func elements<T: Sendable>(_ w: inout JSONWriter, _ items: [T], sink: (UnsafeRawBufferPointer) -> Void,
                                       _ write: @escaping @Sendable (inout JSONWriter, T) -> Void) {
         // Small enough that a piece fits the writer's first buffer (no regrowth, no copies).
-        let pieceSize = 64
+        let pieceSize = 48
         let pieces = (items.count + pieceSize - 1) / pieceSize
-        let texts = Parallel.map(count: pieces, serialBelow: 2) { p -> [UInt8] in
-            var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
-            for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
-            return piece.bytes
+        let batch = 8 * Parallel.availableCPUs
+        for first in stride(from: 0, to: pieces, by: batch) {
+            let texts = Parallel.map(count: min(batch, pieces - first), serialBelow: 2) { k -> [UInt8] in
+                let p = first + k
+                var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
+                for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
+                return piece.bytes
+            }
+            for text in texts { w.writeElements(text, into: sink) }
         }
-        for text in texts { w.writeElements(text, into: sink) }
     }
 
     public static func render(_ r: AuditReport) -> String {

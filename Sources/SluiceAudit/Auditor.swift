@@ -32,7 +32,8 @@ public struct Auditor {
             if case .failed(let error) = stages[0] { throw error }
             preconditionFailure("Auditor: stages out of order")
         }
-        return (s, audit(s, prediction: p))
+        let r = audit(s, prediction: p)
+        return (s, r)
     }
 
     private enum Stage: Sendable {

@@ -47,14 +47,34 @@ public struct JSONWriter {
         separator()
         out.append(UInt8(ascii: "\""))
         k.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(UInt8(ascii: "\""))
-        if pretty { out.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20]) } else { out.append(UInt8(ascii: ":")) }
+        // `" : ` or `":` in one copy: these run for every field of every element.
+        (pretty ? Self.keyEnd : Self.keyEndCompact).withUnsafeBufferPointer { out.append(contentsOf: $0) }
         afterKey = true
     }
 
+    private static let keyEnd: [UInt8] = Array("\" : ".utf8)
+    private static let keyEndCompact: [UInt8] = Array("\":".utf8)
+    /// A newline and enough indentation for any depth this writer reaches in practice.
+    private static let indentation: [UInt8] = [0x0a] + [UInt8](repeating: 0x20, count: 256)
+
     public mutating func string(_ s: String) { separator(); quoted(s); needsComma = true }
     public mutating func strings(_ list: [String]) { beginArray(); for s in list { string(s) }; endArray() }
-    public mutating func int(_ v: some BinaryInteger) { separator(); out.append(contentsOf: String(v).utf8); needsComma = true }
+    public mutating func int(_ v: some BinaryInteger) {
+        separator()
+        // Digits straight into the output (no String per number).
+        var magnitude = v.magnitude
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var i = digits.count
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+        }
+        needsComma = true
+    }
     public mutating func bool(_ v: Bool) { separator(); out.append(contentsOf: (v ? "true" : "false").utf8); needsComma = true }
     public mutating func null() { separator(); out.append(contentsOf: "null".utf8); needsComma = true }
     public mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
@@ -91,8 +111,11 @@ public struct JSONWriter {
     }
 
     private mutating func newline() {
-        out.append(0x0a)
-        out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        let count = 1 + 2 * depth
+        Self.indentation.withUnsafeBufferPointer { indent in
+            if count <= indent.count { out.append(contentsOf: indent[..<count]) }
+            else { out.append(0x0a); out.append(contentsOf: repeatElement(0x20, count: 2 * depth)) }
+        }
     }
 
     private mutating func quoted(_ s: String) {

@@ -1,0 +1,54 @@
+import Foundation
+import SluiceSystem
+import Testing
+
+/// The writer against Foundation's JSONSerialization, which reads back what it wrote, and
+/// against the exact text of the pretty form (the layout `--json` users diff).
+@Suite struct JSONWriterTests {
+    private func text(_ w: JSONWriter) -> String { String(decoding: w.bytes, as: UTF8.self) }
+
+    private func document(pretty: Bool, depth: Int) -> JSONWriter {
+        var w = JSONWriter(pretty: pretty)
+        w.beginObject()
+        w.key("ints"); w.beginArray()
+        for v in [0, 7, -1, 42_000, Int(Int64.min), Int(Int64.max)] { w.int(v) }
+        w.int(UInt64.max); w.int(UInt8(255)); w.int(Int8(-128))
+        w.endArray()
+        w.key("strings"); w.strings(["plain", "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7}", "ünïcødé ✓"])
+        w.key("deep")
+        for _ in 0..<depth { w.beginArray() }
+        w.bool(true)
+        for _ in 0..<depth { w.endArray() }
+        w.key("empty"); w.beginObject(); w.endObject()
+        w.key("nothing"); w.null()
+        w.endObject()
+        return w
+    }
+
+    @Test func bothFormsReadBackAsWritten() throws {
+        for pretty in [false, true] {
+            let object = try #require(JSONSerialization.jsonObject(with: Data(document(pretty: pretty, depth: 200).bytes)) as? [String: Any])
+            let ints = try #require(object["ints"] as? [NSNumber])
+            #expect(ints.map(\.int64Value).prefix(6) == [0, 7, -1, 42_000, Int64.min, Int64.max])
+            #expect(ints[6].uint64Value == UInt64.max && ints[7].intValue == 255 && ints[8].intValue == -128)
+            #expect(object["strings"] as? [String] == ["plain", "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7}", "ünïcødé ✓"])
+            var deep: Any? = object["deep"]
+            for _ in 0..<200 { deep = (deep as? [Any])?.first }
+            #expect(deep as? Bool == true)
+            #expect(object["nothing"] is NSNull)
+        }
+    }
+
+    @Test func prettyLayout() {
+        var w = JSONWriter(pretty: true)
+        w.beginObject()
+        w.key("a"); w.int(-12)
+        w.key("b"); w.beginArray(); w.string("x"); w.beginObject(); w.key("c"); w.bool(false); w.endObject(); w.endArray()
+        w.key("d"); w.beginArray(); w.endArray()
+        w.endObject()
+        #expect(text(w) == "{\n  \"a\" : -12,\n  \"b\" : [\n    \"x\",\n    {\n      \"c\" : false\n    }\n  ],\n  \"d\" : []\n}")
+        var c = JSONWriter()
+        c.beginObject(); c.key("a"); c.int(0); c.key("b"); c.strings(["\u{1f}"]); c.endObject()
+        #expect(text(c) == "{\"a\":0,\"b\":[\"\\u001f\"]}")
+    }
+}
