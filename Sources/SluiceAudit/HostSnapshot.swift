@@ -155,7 +155,7 @@ extension HostSnapshot {
         // these reads are shared among threads like the device scan.
         let ids = list("sys/kernel/iommu_groups").compactMap { Int($0) }.sorted()
         let attributes = Parallel.mapShares(count: ids.count) { indices, put in
-            readGroupAttributes(indices.map { ids[$0] }, root: path) { put(indices[$0], $1) }
+            readGroupAttributes(indices, of: ids, root: path, put: put)
         }
         for (id, (type, reserved)) in zip(ids, attributes) {
             snapshot.groups.append(KernelGroup(id: id, type: type, reservedRegions: reserved, devices: (members[id] ?? []).sorted()))
@@ -205,16 +205,17 @@ extension HostSnapshot {
     }
 
     /// `type` and `reserved_regions` of each group, read through a root handle of this thread's own.
-    static func readGroupAttributes(_ ids: [Int], root path: String, put: (Int, (String?, [String])) -> Void) {
+    static func readGroupAttributes(_ indices: Parallel.Indices, of ids: [Int], root path: String,
+                                    put: (Int, (String?, [String])) -> Void) {
         guard let root = try? SysfsRoot.open(path), let groups = try? root.directory("sys/kernel/iommu_groups") else {
-            for j in ids.indices { put(j, (nil, [])) }
+            for j in indices { put(j, (nil, [])) }
             return
         }
         // Each file read by its path from the groups directory: no handle per group to open
         // and close, and an absent attribute costs one failed stat.
-        for (j, id) in ids.enumerated() {
-            let reserved = ((try? groups.readText("\(id)/reserved_regions")) ?? "").split(separator: "\n").map(String.init)
-            put(j, (try? groups.readText("\(id)/type"), reserved))
+        for j in indices {
+            let reserved = ((try? groups.readText("\(ids[j])/reserved_regions")) ?? "").split(separator: "\n").map(String.init)
+            put(j, (try? groups.readText("\(ids[j])/type"), reserved))
         }
     }
 

@@ -116,7 +116,7 @@ public struct PCIScanner: Sendable {
 
     /// Reads this thread's devices through handles of its own; a device that cannot be read
     /// gets a placeholder (dropped afterwards) and its error logged.
-    private func readShare(_ indices: [Int], of listed: [Listed], failures: FailureLog, put: (Int, consuming PCIDevice) -> Void) {
+    private func readShare(_ indices: Parallel.Indices, of listed: [Listed], failures: FailureLog, put: (Int, consuming PCIDevice) -> Void) {
         func placeholder(_ i: Int, _ error: SysfsError) -> PCIDevice {
             failures.add(i, error)
             return PCIDevice(address: listed[i].address, vendorID: 0xffff, deviceID: 0xffff, classCode: 0, revision: 0,

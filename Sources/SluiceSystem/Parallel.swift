@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// Work spread over OS threads, for I/O-bound loops over many independent items (a sysfs scan
 /// of thousands of devices is syscall-bound: two cores halve it). Plain pthreads: no executor,
@@ -38,29 +39,66 @@ public enum Parallel {
         for thread in threads { pthread_join(thread, nil) }
     }
 
-    /// One result for every index in 0..<count, made in shares, one per worker: `share` gets
-    /// its indices (index i goes to worker i % workers, which balances runs of slow and fast
-    /// items) and hands each result to `put(i, value)` exactly once. A share is where
-    /// per-thread state lives (e.g. its own directory handles). Below `serialBelow` items, or
-    /// with one CPU, the caller's thread does it all.
+    /// One result for every index in 0..<count, made in shares, one per worker: each share
+    /// takes its indices a chunk at a time from a common counter (`Indices`), so a worker the
+    /// machine slows down simply takes fewer, and hands each result to `put(i, value)` exactly
+    /// once. A share is where per-thread state lives (e.g. its own directory handles). Below
+    /// `serialBelow` items, or with one CPU, the caller's thread does it all.
     public static func mapShares<T: Sendable>(
         count: Int, serialBelow: Int = 64, maxWorkers: Int = 8,
-        _ share: @escaping @Sendable (_ indices: [Int], _ put: (Int, consuming T) -> Void) -> Void
+        _ share: @escaping @Sendable (_ indices: Indices, _ put: (Int, consuming T) -> Void) -> Void
     ) -> [T] {
         guard count > 0 else { return [] }
         let workers = min(availableCPUs, maxWorkers, count)
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             let slots = Slots(buffer.baseAddress!, count: count)
+            let next = Counter()
             if workers == 1 || count < serialBelow {
-                share(Array(0..<count)) { slots.put($1, at: $0) }
+                share(Indices(count: count, chunk: count, next: next)) { slots.put($1, at: $0) }
             } else {
-                run(workers: workers) { worker in
-                    share(Array(stride(from: worker, to: count, by: workers))) { slots.put($1, at: $0) }
+                // Chunks small enough to even out the end of the run, big enough that the
+                // counter is touched rarely.
+                let chunk = max(1, min(16, count / (8 * workers)))
+                run(workers: workers) { _ in
+                    share(Indices(count: count, chunk: chunk, next: next)) { slots.put($1, at: $0) }
                 }
             }
             slots.requireAllFilled()
             initialized = count
         }
+    }
+
+    /// The indices one share works through: claimed a chunk at a time from a counter common to
+    /// all shares, so every index goes to exactly one share.
+    public struct Indices: Sequence, Sendable {
+        let count: Int
+        let chunk: Int
+        let next: Counter
+
+        public func makeIterator() -> Iterator { Iterator(indices: self) }
+
+        public struct Iterator: IteratorProtocol {
+            let indices: Indices
+            var current = 0, end = 0
+
+            public mutating func next() -> Int? {
+                if current == end {
+                    let start = indices.next.claim(indices.chunk)
+                    guard start < indices.count else { return nil }
+                    current = start
+                    end = Swift.min(start + indices.chunk, indices.count)
+                }
+                defer { current += 1 }
+                return current
+            }
+        }
+    }
+
+    /// The next unclaimed index.
+    final class Counter: Sendable {
+        private let value = Atomic<Int>(0)
+        /// Claims `n` indices; returns the first (at or past the end once all are taken).
+        func claim(_ n: Int) -> Int { value.wrappingAdd(n, ordering: .relaxed).oldValue }
     }
 
     /// `transform(i)` for every i in 0..<count, shared among threads as `mapShares` shares them.

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import Testing
 @testable import SluiceSystem
@@ -15,20 +16,40 @@ import Testing
         #expect(calls.withLock { $0.sorted() } == Array(0..<count))
     }
 
-    /// Each share sees its own indices (interleaved), and only those: per-thread state is safe.
+    /// Every index goes to exactly one share, whichever takes it: per-thread state is safe.
     @Test func sharesPartitionTheIndices() {
         let seen = Mutex<[[Int]]>([])
         let out = Parallel.mapShares(count: 500, serialBelow: 1, maxWorkers: 4) { indices, put in
-            seen.withLock { $0.append(indices) }
-            for i in indices { put(i, i * 2) }
+            var mine: [Int] = []
+            for i in indices { mine.append(i); put(i, i * 2) }
+            seen.withLock { $0.append(mine) }
         }
         #expect(out == (0..<500).map { $0 * 2 })
         let shares = seen.withLock { $0 }
         #expect(shares.count == min(Parallel.availableCPUs, 4))
         #expect(shares.flatMap { $0 }.sorted() == Array(0..<500))
-        for share in shares where share.count > 1 {
-            #expect(Set(zip(share, share.dropFirst()).map { $1 - $0 }) == [shares.count])
+        for share in shares { #expect(share == share.sorted()) }
+    }
+
+    /// A share that is slow (a busy CPU, a slow disk) takes fewer indices; the others take
+    /// the rest instead of waiting at the end.
+    @Test func aSlowShareTakesFewer() {
+        guard Parallel.availableCPUs >= 2 else { return }
+        let counts = Mutex<[Int]>([])
+        let slow = Mutex<Bool>(false)
+        let out: [Int] = Parallel.mapShares(count: 400, serialBelow: 1, maxWorkers: 2) { indices, put in
+            let isSlow = slow.withLock { taken in defer { taken = true }; return !taken }
+            var n = 0
+            for i in indices {
+                if isSlow { usleep(2_000) }
+                put(i, i); n += 1
+            }
+            counts.withLock { $0.append(n) }
         }
+        let c = counts.withLock { $0 }
+        #expect(out == Array(0..<400))
+        #expect(c.count == 2 && c.reduce(0, +) == 400)
+        #expect(c.min()! < 100, "\(c)")
     }
 
     /// Large values with references (what a device scan returns) move into place intact.
