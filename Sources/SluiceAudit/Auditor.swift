@@ -55,14 +55,19 @@ public struct Auditor {
         let predictor = prediction.predictor, predicted = prediction.groups
         let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, predicted: predicted)
 
-        var predictedOfAddress = [PCIAddress: Set<PCIAddress>](minimumCapacity: s.pci.devices.count)
-        for g in predicted { let set = Set(g.members); for m in g.members { predictedOfAddress[m] = set } }
-        let predictedOf = predictedOfAddress
+        // Which predicted group each function is in (an index, not a set per member).
+        var predictedIndex = [PCIAddress: Int](minimumCapacity: s.pci.devices.count)
+        for (k, g) in predicted.enumerated() { for m in g.members { predictedIndex[m] = k } }
+        let predictedGroupOf = predictedIndex
 
         let groups = Parallel.map(count: s.groups.count) { i -> GroupSummary in
             let g = s.groups[i]
             let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
-            let matches = g.devices.first.map { predictedOf[$0] == Set(g.devices) }
+            let matches = g.devices.first.map { first -> Bool in
+                guard let k = predictedGroupOf[first] else { return false }
+                let members = predicted[k].members    // both in address order when they agree
+                return members.count == g.devices.count && (members == g.devices || Set(members) == Set(g.devices))
+            }
             var why = g.devices.first.flatMap { maker.predictedExplanations[$0] } ?? []
             if g.devices.count > 1 && why.isEmpty { why = ["(the predictor did not explain this group: see prediction_matches)"] }
             return GroupSummary(id: g.id, type: g.type, members: g.devices.map(\.description), viable: blocking.isEmpty,

@@ -53,11 +53,14 @@ struct VerdictMaker: Sendable {
         for group in snapshot.groups { for d in group.devices { g[d] = group } }
         groupOf = g
         var rmrr: [PCIAddress: String] = [:]
-        let bridges = Dictionary(snapshot.pci.devices.compactMap { d -> (String, UInt8)? in
+        let regions = platform.dmar?.reservedMemoryRegions ?? []
+        // Secondary bus of each bridge, for device scopes that name a path through bridges
+        // (only needed, and only built, when the firmware lists RMRRs).
+        let bridges = regions.isEmpty ? [:] : Dictionary(snapshot.pci.devices.compactMap { d -> (String, UInt8)? in
             guard case .bridge(let b)? = d.config.header?.layout else { return nil }
             return ("\(d.address.domain):\(d.address.bus):\(d.address.devfn)", b.secondaryBus)
         }, uniquingKeysWith: { a, _ in a })
-        for r in platform.dmar?.reservedMemoryRegions ?? [] {
+        for r in regions {
             for scope in r.deviceScopes {
                 let resolved = scope.resolve { rid in bridges["\(r.segment):\(rid.bus):\(rid.device << 3 | rid.function)"] }
                 if let rid = resolved, let a = PCIAddress(domain: UInt32(r.segment), bus: rid.bus, device: rid.device, function: rid.function) {
@@ -71,7 +74,7 @@ struct VerdictMaker: Sendable {
     func driver(of a: PCIAddress) -> String? { position[a].flatMap { snapshot.pci.devices[$0].driver } }
     func isBridge(_ a: PCIAddress) -> Bool? { position[a].map { snapshot.pci.devices[$0].isBridge } }
 
-    func make(_ d: PCIDevice) -> DeviceVerdict {
+    func make(_ d: borrowing PCIDevice) -> DeviceVerdict {
         var reasons: [String] = []
         var remedy: String? = nil
         var verdict = DeviceVerdict.Verdict.assignable
@@ -128,7 +131,7 @@ struct VerdictMaker: Sendable {
         if d.removable == "removable" {
             reasons.append("behind an external-facing port (removable): whatever is plugged in there can DMA")
         }
-        if let ats = d.config.first(ATSCapability.self), ats.enabled {
+        if let ats = d.config.ats, ats.enabled {
             reasons.append("ATS enabled: the device may send pre-translated requests that the IOMMU passes unchecked")
         }
         if verdict == .assignable, !endpoints.isEmpty {
@@ -144,7 +147,7 @@ struct VerdictMaker: Sendable {
         }
 
         var reset = ResetSummary(methods: d.resetMethods ?? [], functionLevelReset: d.config.express?.supportsFLR ?? false,
-                                 pmResetWithoutSoftReset: d.config.first(PowerManagementCapability.self).map { !$0.noSoftReset } ?? false,
+                                 pmResetWithoutSoftReset: d.config.powerManagement.map { !$0.noSoftReset } ?? false,
                                  busResetAlsoResets: [])
         if let parent = d.upstream.last {
             let own = d.address.description
@@ -156,7 +159,7 @@ struct VerdictMaker: Sendable {
 
         var exposure: [String] = []
         if d.removable == "removable" { exposure.append("external-facing port") }
-        if d.config.first(ATSCapability.self)?.enabled == true { exposure.append("ATS enabled") }
+        if d.config.ats?.enabled == true { exposure.append("ATS enabled") }
         exposure += predictedExplanations[d.address] ?? []
 
         let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")

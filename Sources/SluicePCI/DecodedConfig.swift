@@ -12,31 +12,41 @@ public struct DecodedConfig: Sendable {
     public let capabilities: CapabilityList?
     public let items: [Item]
     public let problems: [String]
+    /// Where the capabilities every scan and audit asks about sit in `items` (-1: absent),
+    /// found once while decoding: asked per device of a big tree, a search with a generic
+    /// cast each time added up.
+    private let positions: Positions
+    private struct Positions: Sendable {
+        var express: Int32 = -1, acs: Int32 = -1, msix: Int32 = -1, sriov: Int32 = -1, ats: Int32 = -1, pm: Int32 = -1
+    }
 
     /// `capabilities: false` decodes the header only (for a 64-byte read on purpose).
     public init(_ config: ConfigSpace, capabilities decodeCapabilities: Bool = true) {
         self.config = config
         guard let header = ConfigHeader(config) else {
-            self.header = nil; capabilities = nil; items = []
+            self.header = nil; capabilities = nil; items = []; positions = Positions()
             problems = ["config space is \(config.count) bytes, shorter than the 64-byte header"]
             return
         }
         self.header = header
-        guard decodeCapabilities else { self.capabilities = nil; items = []; problems = []; return }
+        guard decodeCapabilities else { self.capabilities = nil; items = []; problems = []; positions = Positions(); return }
         let list = CapabilityList(config, header: header)
         capabilities = list
         var problems = list.problems
         var items: [Item] = []
+        var positions = Positions()
         for entry in list.all {
             let kind = decodedKind(of: entry)
             let decoded = kind.flatMap { $0.init(config, at: entry.offset) }
             if decoded == nil, kind != nil {
                 problems.append("\(entry.name) at 0x\(hex(entry.offset, width: 2)) runs past the config space read")
             }
+            if decoded != nil { Self.note(kind!, at: Int32(items.count), in: &positions) }
             items.append(Item(entry: entry, decoded: decoded))
         }
         self.items = items
         self.problems = problems
+        self.positions = positions
     }
 
     public func first<T: DecodedCapability>(_ type: T.Type) -> T? {
@@ -46,10 +56,30 @@ public struct DecodedConfig: Sendable {
         return nil
     }
 
-    public var express: ExpressCapability? { first(ExpressCapability.self) }
-    public var acs: ACSCapability? { first(ACSCapability.self) }
-    public var msix: MSIXCapability? { first(MSIXCapability.self) }
-    public var sriov: SRIOVCapability? { first(SRIOVCapability.self) }
+    public var express: ExpressCapability? { decoded(at: positions.express) }
+    public var acs: ACSCapability? { decoded(at: positions.acs) }
+    public var msix: MSIXCapability? { decoded(at: positions.msix) }
+    public var sriov: SRIOVCapability? { decoded(at: positions.sriov) }
+    public var ats: ATSCapability? { decoded(at: positions.ats) }
+    public var powerManagement: PowerManagementCapability? { decoded(at: positions.pm) }
+
+    private func decoded<T: DecodedCapability>(at i: Int32) -> T? {
+        i >= 0 ? items[Int(i)].decoded as? T : nil
+    }
+
+    /// Records the first decoded capability of each kind asked about often.
+    private static func note(_ kind: any DecodedCapability.Type, at i: Int32, in positions: inout Positions) {
+        func first(_ p: inout Int32) { if p < 0 { p = i } }
+        switch kind {
+        case is ExpressCapability.Type: first(&positions.express)
+        case is ACSCapability.Type: first(&positions.acs)
+        case is MSIXCapability.Type: first(&positions.msix)
+        case is SRIOVCapability.Type: first(&positions.sriov)
+        case is ATSCapability.Type: first(&positions.ats)
+        case is PowerManagementCapability.Type: first(&positions.pm)
+        default: break
+        }
+    }
 }
 
 /// Every capability Sluice decodes: the one place a list entry's id is tied to its type.
