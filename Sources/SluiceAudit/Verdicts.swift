@@ -25,11 +25,14 @@ struct VerdictMaker: Sendable {
     let below: [PCIAddress: [String]]
     /// Why each device's predicted group is what it is, in sentences: made once per group.
     let predictedExplanations: [PCIAddress: [String]]
+    /// The same for every device: made once, not once per device.
+    let remappingUnconfirmed: String
 
     init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, predicted: [GroupPredictor.Group]) {
         self.snapshot = snapshot
         self.platform = platform
         self.predictor = predictor
+        remappingUnconfirmed = "interrupt remapping not confirmed (\(platform.interruptRemapping.detail))"
         critical = HostCritical.find(snapshot)
         // Sized up front: growing a dictionary of thousands rehashes and copies it repeatedly.
         var position = [PCIAddress: Int](minimumCapacity: snapshot.pci.devices.count)
@@ -125,7 +128,7 @@ struct VerdictMaker: Sendable {
         case .disabled:
             worsen(.blocked, "no interrupt remapping: vfio_iommu_type1 refuses to attach a group without isolated MSIs", "enable interrupt remapping")
         case .unknown:
-            reasons.append("interrupt remapping not confirmed (\(platform.interruptRemapping.detail))")
+            reasons.append(remappingUnconfirmed)
         case .enabled: break
         }
         if d.removable == "removable" {

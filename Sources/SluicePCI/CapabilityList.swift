@@ -41,7 +41,7 @@ public struct CapabilityList: Sendable, Equatable {
 
     private mutating func walkStandard(_ config: ConfigSpace, start: Int) {
         guard var offset = config.u8(start).map({ Int($0 & 0xfc) }) else { unreadable = true; return }
-        var visited = Set<Int>()
+        var visited = VisitedOffsets()
         while offset != 0 {
             guard config.has(offset, 4) else {
                 // What a non-root reader sees: lspci prints "<access denied>".
@@ -49,7 +49,7 @@ public struct CapabilityList: Sendable, Equatable {
                 problems.append("capability pointer 0x\(hex(offset, width: 2)) is past the \(config.count) bytes of config space read")
                 return
             }
-            guard visited.insert(offset).inserted else {
+            guard visited.insert(offset) else {
                 problems.append("capability list loops back to 0x\(hex(offset, width: 2))")
                 return
             }
@@ -68,14 +68,14 @@ public struct CapabilityList: Sendable, Equatable {
 
     private mutating func walkExtended(_ config: ConfigSpace) {
         var offset = 0x100
-        var visited = Set<Int>()
+        var visited = VisitedOffsets()
         repeat {
             guard let header = config.u32(offset) else {
                 problems.append("extended capability pointer 0x\(hex(offset, width: 3)) is past the \(config.count) bytes of config space read")
                 return
             }
             if header == 0 || header == 0xffff_ffff { return }
-            guard visited.insert(offset).inserted else {
+            guard visited.insert(offset) else {
                 problems.append("extended capability list loops back to 0x\(hex(offset, width: 3))")
                 return
             }
@@ -158,4 +158,23 @@ func extendedCapabilityName(_ id: UInt16) -> String {
         0x32: "Flit Logging", 0x33: "Flit Performance Measurement", 0x34: "Flit Error Injection",
     ]
     return names[id] ?? "Unknown extended capability 0x\(hex(id, width: 4))"
+}
+
+/// Capability offsets already walked (dword-aligned and below 4 KiB, as both walks make them):
+/// a bitmap on the stack, where a set would allocate for every function of every scan.
+struct VisitedOffsets {
+    private var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                         UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+
+    /// False when `offset` was already there.
+    mutating func insert(_ offset: Int) -> Bool {
+        precondition(offset >= 0 && offset < 4096 && offset & 3 == 0, "capability offset out of range")
+        let slot = offset >> 2
+        return withUnsafeMutableBytes(of: &words) { raw in
+            let word = raw.baseAddress!.assumingMemoryBound(to: UInt64.self) + slot >> 6
+            let bit = UInt64(1) << UInt64(slot & 63)
+            defer { word.pointee |= bit }
+            return word.pointee & bit == 0
+        }
+    }
 }

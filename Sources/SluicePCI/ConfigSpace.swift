@@ -9,8 +9,13 @@ public struct ConfigSpace: Sendable, Equatable {
     public let count: Int
 
     public init(_ bytes: [UInt8]) {
-        var end = bytes.count
-        while end > 0, bytes[end - 1] == 0 { end -= 1 }
+        // Eight bytes at a time: most of a 4 KiB space is the zeros being looked for.
+        let end = bytes.withUnsafeBytes { raw -> Int in
+            var end = raw.count
+            while end >= 8, raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) == 0 { end -= 8 }
+            while end > 0, raw[end - 1] == 0 { end -= 1 }
+            return end
+        }
         stored = bytes.count - end >= Self.trimThreshold ? Array(bytes[..<end]) : bytes
         count = bytes.count
     }
