@@ -90,7 +90,12 @@ struct VerdictMaker: Sendable {
         let members = group?.devices ?? []
         let endpoints = members.filter { $0 != d.address && isBridge($0) != true }
 
-        if !platform.iommuEnabled || group == nil {
+        if let group, !platform.iommuEnabled {
+            // A group without remapping units: VFIO's no-IOMMU mode makes such groups, and a
+            // captured tree may lack /sys/class/iommu. Either way nothing isolates its DMA.
+            worsen(.blocked, "IOMMU group \(group.id) but no IOMMU enabled (no remapping unit in /sys/class/iommu): nothing isolates its DMA",
+                   "enable the IOMMU (see the platform checks)")
+        } else if group == nil {
             worsen(.blocked, "no IOMMU group: the IOMMU is off or does not cover this device", "enable the IOMMU (see the platform checks)")
         }
         if d.isBridge {

@@ -62,6 +62,20 @@ import SluicePCI
         #expect(r.groups.isEmpty)
     }
 
+    /// Groups with no remapping unit (VFIO no-IOMMU mode makes such groups; a capture may lack
+    /// /sys/class/iommu): blocked, and the reason names the group rather than denying it.
+    @Test func groupsWithoutAnIOMMUAreNotCalledMissing() throws {
+        var s = try HostSnapshot.read(root: Self.fixtures + "/q35-default")
+        s.units = []
+        let r = Auditor().audit(s)
+        let nic = try #require(verdict(r, "0000:01:00.0"))
+        let group = try #require(nic.group)
+        #expect(nic.verdict == .blocked)
+        #expect(nic.reasons.contains { $0.hasPrefix("IOMMU group \(group) but no IOMMU enabled") })
+        #expect(!nic.reasons.contains { $0.hasPrefix("no IOMMU group") })
+        #expect(check(r, "iommu.enabled")?.status == .fail)
+    }
+
     @Test func intremapOffIsCaught() throws {
         let (_, r) = try Self.audit("q35-intremap-off")
         #expect(check(r, "irq-remapping.enabled")?.status == .fail)
