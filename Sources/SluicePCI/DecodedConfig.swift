@@ -34,8 +34,9 @@ public struct DecodedConfig: Sendable {
         capabilities = list
         var problems = list.problems
         var items: [Item] = []
+        items.reserveCapacity(list.standard.count + list.extended.count)
         var positions = Positions()
-        for entry in list.all {
+        for entry in [list.standard, list.extended].joined() {
             let kind = decodedKind(of: entry)
             let decoded = kind.flatMap { $0.init(config, at: entry.offset) }
             if decoded == nil, kind != nil {

@@ -28,9 +28,15 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct SysfsNames: Sendable {
     public let names: [String]
     let bytes: [[UInt8]]
+    /// Indices of the names by their first byte: a directory entry is compared only with
+    /// the names it could be.
+    let byFirstByte: [[Int]]
     public init(_ names: [String]) {
         self.names = names
         bytes = names.map { Array($0.utf8) }
+        var table = [[Int]](repeating: [], count: 256)
+        for (i, b) in bytes.enumerated() where !b.isEmpty { table[Int(b[0])].append(i) }
+        byFirstByte = table
     }
 }
 
@@ -78,7 +84,7 @@ public struct SysfsDirectory: ~Copyable {
                                   shortListingIsComplete: shortListingIsComplete)
         }
         let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
-        let wantedBytes = names.bytes
+        let wantedBytes = names.bytes, byFirstByte = names.byFirstByte
         var types = [UInt8](repeating: 0, count: wantedBytes.count)
         // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
         var failure: SysfsError?
@@ -104,9 +110,8 @@ public struct SysfsDirectory: ~Copyable {
                     let type = rec.load(fromByteOffset: 18, as: UInt8.self)
                     let name = (rec + 19).assumingMemoryBound(to: CChar.self)
                     let len = strnlen(name, reclen - 19)
-                    let first = UInt8(bitPattern: name.pointee)
-                    for (i, w) in wantedBytes.enumerated() where len > 0 && w.count == len && w[0] == first {
-                        if w.withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
+                    for i in byFirstByte[Int(UInt8(bitPattern: name.pointee))] where wantedBytes[i].count == len {
+                        if wantedBytes[i].withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
                             types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
                         }
                     }
