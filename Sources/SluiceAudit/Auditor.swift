@@ -19,8 +19,8 @@ public struct Auditor {
     }
 
     /// Reads `root` and audits it. The group prediction needs only the device scan, so it is
-    /// made while the rest of the snapshot is read (names, groups, host files): on a big tree
-    /// that is the one serial stretch the second CPU would otherwise sit out.
+    /// made while the rest of the snapshot is read (the groups' attributes, host files): on a
+    /// big tree that is a serial stretch the second CPU would otherwise sit out.
     public func audit(root: String) throws(SysfsError) -> (snapshot: HostSnapshot, report: AuditReport) {
         let scan = try HostSnapshot.scanDevices(root: root)
         let quirks = options.quirks
