@@ -36,35 +36,26 @@ once_us() {
 
 median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
 
+# One row: our command and the reference command (the array REFERENCE, named LABEL) alternate
+# run for run, and which goes first alternates too, so a burst of load on a shared machine falls
+# on both sides instead of skewing the ratio.   Usage: row NAME LABEL OUR-COMMAND...
 row() {
-    # Sluice and lspci alternate, run for run (which goes first alternates too), so a burst of
-    # load on a shared machine falls on both sides instead of skewing the ratio.
-    local name=$1 ours=() theirs=() reference=(lspci -vvv -A linux-sysfs -O "sysfs.path=$ROOT/sys/bus/pci"); shift
+    local name=$1 label=$2 ours=() theirs=(); shift 2
     for ((i = 0; i < RUNS; i++)); do
-        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); theirs+=("$(once_us "${reference[@]}")")
-        else theirs+=("$(once_us "${reference[@]}")"); ours+=("$(once_us "$@")"); fi
+        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); theirs+=("$(once_us "${REFERENCE[@]}")")
+        else theirs+=("$(once_us "${REFERENCE[@]}")"); ours+=("$(once_us "$@")"); fi
     done
     local o t best
     o=$(printf '%s\n' "${ours[@]}" | median_ms); t=$(printf '%s\n' "${theirs[@]}" | median_ms)
     best=$(printf '%s\n' "${ours[@]}" | sort -n | awk 'NR == 1 { printf "%.2f", $1 / 1000 }')
-    printf '%-28s sluice audit %8s ms (best %s)   lspci -vvv %8s ms   ratio %s\n' "$name" "$o" "$best" "$t" \
+    printf '%-28s sluice audit %8s ms (best %s)   %s %8s ms   ratio %s\n' "$name" "$o" "$best" "$label" "$t" \
         "$(awk -v a="$o" -v b="$t" 'BEGIN { printf "%.2f", a / b }')"
 }
 
-# The tree's audit beside its system-call floor, alternating the same way.
-floor_row() {
-    local ours=() floor=()
-    for ((i = 0; i < RUNS; i++)); do
-        if ((i % 2 == 0)); then ours+=("$(once_us "$@")"); floor+=("$(once_us "$FLOOR" "$TREE")")
-        else floor+=("$(once_us "$FLOOR" "$TREE")"); ours+=("$(once_us "$@")"); fi
-    done
-    local o f
-    o=$(printf '%s\n' "${ours[@]}" | median_ms); f=$(printf '%s\n' "${floor[@]}" | median_ms)
-    printf '%-28s sluice audit %8s ms   system-call floor %8s ms   ratio %s\n' "tree, against its floor" "$o" "$f" \
-        "$(awk -v a="$o" -v b="$f" 'BEGIN { printf "%.2f", a / b }')"
-}
-
 devices=$(ls "$TREE/sys/bus/pci/devices" | wc -l)
-ROOT=$TREE row "tree ($devices functions)" "$SLUICE" audit --json --sysfs-root "$TREE"
-floor_row "$SLUICE" audit --json --sysfs-root "$TREE"
-ROOT=/ row "this host" "$SLUICE" audit --json
+REFERENCE=(lspci -vvv -A linux-sysfs -O "sysfs.path=$TREE/sys/bus/pci")
+row "tree ($devices functions)" "lspci -vvv" "$SLUICE" audit --json --sysfs-root "$TREE"
+REFERENCE=("$FLOOR" "$TREE")
+row "tree, against its floor" "system-call floor" "$SLUICE" audit --json --sysfs-root "$TREE"
+REFERENCE=(lspci -vvv -A linux-sysfs -O "sysfs.path=/sys/bus/pci")
+row "this host" "lspci -vvv" "$SLUICE" audit --json

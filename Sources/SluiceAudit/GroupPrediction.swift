@@ -67,7 +67,6 @@ extension GroupPredictor {
         var run = PredictionRun(self)
         return run.predict()
     }
-
 }
 
 /// One prediction's working state: groups so far, and a visit mark per node for each kind of

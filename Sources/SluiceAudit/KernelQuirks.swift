@@ -62,12 +62,8 @@ extension KernelQuirks {
         return ACSRule(vendor: vendor, matches: { set.contains($0.deviceID) }, flags: flags, name: name)
     }
 
-    /// pci_quirk_intel_pch_acs_ids, as a set made once (the rule runs for every Intel root port
-    /// on every ACS question the predictor asks).
-    static let intelPCHRootPorts = Set(intelPCHRootPortIDs)
-
-    /// pci_quirk_intel_pch_acs_ids.
-    static let intelPCHRootPortIDs: [UInt16] = {
+    /// pci_quirk_intel_pch_acs_ids, made once (the rule runs for every Intel root port).
+    static let intelPCHRootPorts: Set<UInt16> = {
         var ids: [UInt16] = []
         ids += (0x3b42...0x3b51).map { UInt16($0) }                   // Ibexpeak
         ids += (0x1c10...0x1c1f).map { UInt16($0) }                   // Cougarpoint
@@ -78,7 +74,7 @@ extension KernelQuirks {
         ids += stride(from: 0x1d10, through: 0x1d1e, by: 2).map { UInt16($0) }   // Patsburg (X79)
         ids += (0x8d10...0x8d1e).map { UInt16($0) }                   // Wellsburg (X99)
         ids += stride(from: 0x8c90, through: 0x8c9e, by: 2).map { UInt16($0) }   // Lynx Point (9 series)
-        return ids
+        return Set(ids)
     }()
 
     /// Linux 6.1's `pci_dev_acs_enabled[]` and DMA-alias quirks (Debian linux-source-6.1, 6.1.192),

@@ -21,8 +21,6 @@ public struct CapabilityList: Sendable, Equatable {
     /// The standard list could not be read at all (e.g. 64-byte config of a non-root reader).
     public private(set) var unreadable = false
 
-    public var all: [CapabilityEntry] { standard + extended }
-
     public init(_ config: ConfigSpace, header: ConfigHeader) {
         if header.hasCapabilityList { walkStandard(config, start: header.capabilityPointerOffset) }
         // Extended space exists only behind a PCI Express capability and with >256 bytes read.

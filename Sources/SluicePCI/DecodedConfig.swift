@@ -13,8 +13,7 @@ public struct DecodedConfig: Sendable {
     public let items: [Item]
     public let problems: [String]
     /// Where the capabilities every scan and audit asks about sit in `items` (-1: absent),
-    /// found once while decoding: asked per device of a big tree, a search with a generic
-    /// cast each time added up.
+    /// found once while decoding rather than searched for on every question.
     private let positions: Positions
     private struct Positions: Sendable {
         var express: Int32 = -1, acs: Int32 = -1, msix: Int32 = -1, sriov: Int32 = -1, ats: Int32 = -1, pm: Int32 = -1
@@ -42,19 +41,12 @@ public struct DecodedConfig: Sendable {
             if decoded == nil, kind != nil {
                 problems.append("\(entry.name) at 0x\(hex(entry.offset, width: 2)) runs past the config space read")
             }
-            if decoded != nil { Self.note(kind!, at: Int32(items.count), in: &positions) }
+            if let kind, decoded != nil { Self.note(kind, at: Int32(items.count), in: &positions) }
             items.append(Item(entry: entry, decoded: decoded))
         }
         self.items = items
         self.problems = problems
         self.positions = positions
-    }
-
-    public func first<T: DecodedCapability>(_ type: T.Type) -> T? {
-        for item in items where item.entry.id == T.capabilityID && item.entry.isExtended == T.isExtended {
-            if let d = item.decoded as? T { return d }
-        }
-        return nil
     }
 
     public var express: ExpressCapability? { decoded(at: positions.express) }
