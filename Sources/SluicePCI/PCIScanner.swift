@@ -13,6 +13,9 @@ public struct PCIScanner: Sendable {
         /// Attributes beyond identity, config, driver, IOMMU group and SR-IOV links: each costs
         /// syscalls per device, so a caller asks for what it shows or judges.
         public var details: Details
+        /// Find a captured tree's devices by walking sys/devices (off: through each device's
+        /// bus link, as on the live sysfs; tests compare the two).
+        var walksCapturedTrees = true
 
         public init(fullConfig: Bool = true, idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true, names: Bool = true,
                     details: Details = .standard) {
@@ -55,9 +58,11 @@ public struct PCIScanner: Sendable {
 
     static let devicesDir = "sys/bus/pci/devices"
 
-    private struct Listed: Sendable {
+    struct Listed: Sendable {
         var address: PCIAddress
         var name: String
+        /// Where it stands in the scan's sorted list (and in its result).
+        var position: Int
     }
     /// Every attribute and link a scan may look at (listed once per device in a capture).
     static let attributes = ["config", "vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
@@ -84,17 +89,17 @@ public struct PCIScanner: Sendable {
                 problems.append("\(dir.path)/\(name): not a PCI address, ignored")
                 continue
             }
-            if filter(a) { listed.append(Listed(address: a, name: name)) }
+            if filter(a) { listed.append(Listed(address: a, name: name, position: 0)) }
         }
         listed.sort { $0.address < $1.address }
-        // Reading devices is syscall-bound and each one independent: shared among threads,
-        // each with its own handles on the root (a descriptor is cheap; sharing one is not
-        // wrong, but the handles here are not Sendable by design).
-        let scanner = self, entries = listed
+        for i in listed.indices { listed[i].position = i }
         let failures = FailureLog()
-        var devices = Parallel.mapShares(count: entries.count) { indices, put in
-            scanner.readShare(indices, of: entries, failures: failures, put: put)
-        }
+        // A captured tree is listed directory by directory anyway (for the types of its
+        // files), so walking it down from sys/devices finds each device without its link.
+        // The live sysfs is not listed: there each device is found through its link.
+        var devices = options.walksCapturedTrees && !root.isLive
+            ? walk(root: root, listed: listed, failures: failures)
+            : readThroughLinks(listed, failures: failures)
         // A device directory that went away between listing and reading (hot unplug, VF
         // teardown) or cannot be entered: say so and keep the others.
         let failed = failures.sorted()
@@ -114,14 +119,27 @@ public struct PCIScanner: Sendable {
         return result
     }
 
+    /// Reads `listed` through their `bus/pci/devices` links, shared among threads.
+    func readThroughLinks(_ listed: [Listed], failures: FailureLog) -> [PCIDevice] {
+        // Reading devices is syscall-bound and each one independent: shared among threads,
+        // each with its own handles on the root (a descriptor is cheap; sharing one is not
+        // wrong, but the handles here are not Sendable by design).
+        let scanner = self
+        return Parallel.mapShares(count: listed.count) { indices, put in
+            scanner.readShare(indices, of: listed, failures: failures, put: put)
+        }
+    }
+
+    /// A stand-in for a device that could not be read, its error logged (dropped from the result).
+    static func placeholder(_ l: Listed, _ error: SysfsError, failures: FailureLog) -> PCIDevice {
+        failures.add(l.position, error)
+        return PCIDevice(address: l.address, vendorID: 0xffff, deviceID: 0xffff, classCode: 0, revision: 0,
+                         config: DecodedConfig(ConfigSpace([]), capabilities: false))
+    }
+
     /// Reads this thread's devices through handles of its own; a device that cannot be read
     /// gets a placeholder (dropped afterwards) and its error logged.
     private func readShare(_ indices: Parallel.Indices, of listed: [Listed], failures: FailureLog, put: (Int, consuming PCIDevice) -> Void) {
-        func placeholder(_ i: Int, _ error: SysfsError) -> PCIDevice {
-            failures.add(i, error)
-            return PCIDevice(address: listed[i].address, vendorID: 0xffff, deviceID: 0xffff, classCode: 0, revision: 0,
-                             config: DecodedConfig(ConfigSpace([]), capabilities: false))
-        }
         do throws(SysfsError) {
             let root = try SysfsRoot.open(rootPath)
             let dir = try root.directory(Self.devicesDir)
@@ -129,16 +147,18 @@ public struct PCIScanner: Sendable {
                 do throws(SysfsError) {
                     put(i, try readDevice(listed[i].address, name: listed[i].name, root: root, devicesDir: dir))
                 } catch {
-                    put(i, placeholder(i, error))
+                    put(i, Self.placeholder(listed[i], error, failures: failures))
                 }
             }
         } catch {
-            for i in indices { put(i, placeholder(i, error)) }
+            for i in indices { put(i, Self.placeholder(listed[i], error, failures: failures)) }
         }
     }
 
-    private func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
-                            devicesDir: borrowing SysfsDirectory) throws(SysfsError) -> PCIDevice {
+    /// Reads a device through its `bus/pci/devices` link: the live sysfs (not listed, so not
+    /// walked), and captured devices the walk did not reach.
+    func readDevice(_ a: PCIAddress, name: String, root: borrowing SysfsDirectory,
+                    devicesDir: borrowing SysfsDirectory) throws(SysfsError) -> PCIDevice {
         // Opened from the root: the bus link points into sys/devices, outside bus/pci/devices,
         // and RESOLVE_BENEATH is relative to the directory it starts from. Attributes are then
         // read beneath the device directory itself.
@@ -147,8 +167,20 @@ public struct PCIScanner: Sendable {
         // path stays beneath the root (RESOLVE_BENEATH); an odd target takes the link path.
         let linkTarget = try? devicesDir.readLink(name)
         let link = linkTarget.map { DeviceLink(base: Self.devicesDir, target: $0) }
-        let canonical = link?.resolved
-        let dev = try root.directory(canonical ?? Self.devicesDir + "/" + name, listing: Self.attributeNames)
+        let dev = try root.directory(link?.resolved ?? Self.devicesDir + "/" + name, listing: Self.attributeNames)
+        // Topology from where the link points: every path component that is a PCI address
+        // above this one is an upstream bridge (or a VMD endpoint).
+        guard let link else {
+            var d = readDevice(a, in: dev, sysfsPath: "", upstream: [])
+            d.problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
+            return d
+        }
+        return readDevice(a, in: dev, sysfsPath: link.sysfsPath ?? "", upstream: link.upstream)
+    }
+
+    /// Reads the device whose directory is `dev`, placed at `sysfsPath` below `sys/devices`
+    /// under the functions `upstream`.
+    func readDevice(_ a: PCIAddress, in dev: borrowing SysfsDirectory, sysfsPath: String, upstream: [PCIAddress]) -> PCIDevice {
         var problems: [String] = []
 
         // Each helper first asks the listing (captured trees): an absent attribute then costs
@@ -261,14 +293,8 @@ public struct PCIScanner: Sendable {
             d.sriovTotalVFs = decimal("sriov_totalvfs")
             d.sriovNumVFs = decimal("sriov_numvfs")
         }
-        // Topology from where the bus/pci/devices link points: every path component that is a
-        // PCI address above this one is an upstream bridge (or a VMD endpoint).
-        if let link {
-            if let path = link.sysfsPath { d.sysfsPath = path }
-            d.upstream = link.upstream
-        } else {
-            problems.append("\(Self.devicesDir)/\(name): not a symlink into sys/devices: topology unknown")
-        }
+        d.sysfsPath = sysfsPath
+        d.upstream = upstream
         if details.contains(.resetMethods) {
             d.resetMethods = text("reset_method").map { $0.split(separator: " ").map(String.init) }
         }
@@ -308,7 +334,7 @@ public struct PCIScanner: Sendable {
 }
 
 /// Devices that could not be read, from any scanning thread (rare: a lock is cheap enough).
-private final class FailureLog: Sendable {
+final class FailureLog: Sendable {
     private let entries = Mutex<[(index: Int, error: SysfsError)]>([])
     func add(_ index: Int, _ error: SysfsError) { entries.withLock { $0.append((index, error)) } }
     func sorted() -> [(index: Int, error: SysfsError)] { entries.withLock { $0.sorted { $0.index < $1.index } } }

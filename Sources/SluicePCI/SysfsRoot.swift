@@ -78,12 +78,48 @@ public struct SysfsDirectory: ~Copyable {
     /// names recorded, so each attribute's type check and each absent one cost no syscall.
     /// The names are prepared once (`SysfsNames`) for a caller opening thousands of directories.
     public func directory(_ relative: String, listing names: SysfsNames? = nil) throws(SysfsError) -> SysfsDirectory {
-        guard let names, verifyFileType else {
-            let fd = try openBeneath(relative, flags: O_PATH | O_DIRECTORY)
-            return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType,
-                                  shortListingIsComplete: shortListingIsComplete)
+        try Self.open(relative, beneath: fd, path: child(relative), listing: names, rules: rules, subdirectory: { _ in })
+    }
+
+    /// `directory(_:listing:)` that also hands `subdirectory` the name of every entry that is,
+    /// or may be, a directory: how a walk down the tree learns the level below from the
+    /// listing it makes anyway. Captured trees only (the live sysfs is not listed).
+    func directory(_ relative: String, listing names: SysfsNames,
+                   subdirectory: (UnsafeBufferPointer<UInt8>) -> Void) throws(SysfsError) -> SysfsDirectory {
+        try Self.open(relative, beneath: fd, path: child(relative), listing: names, rules: rules, subdirectory: subdirectory)
+    }
+
+    /// How a tree is read (the same for every directory of one root), as a value another
+    /// thread can take.
+    struct Rules: Sendable {
+        var verifyFileType: Bool
+        var shortListingIsComplete: Bool
+    }
+    var rules: Rules { Rules(verifyFileType: verifyFileType, shortListingIsComplete: shortListingIsComplete) }
+
+    /// Opens `relative` beneath the directory `parent` (a descriptor the caller keeps open, e.g.
+    /// one shared by the threads of a walk), reading it by `rules`. `path` names the result in
+    /// messages.
+    static func open(_ relative: String, beneath parent: CInt, path: String, listing names: SysfsNames?, rules: Rules,
+                     subdirectory: (UnsafeBufferPointer<UInt8>) -> Void) throws(SysfsError) -> SysfsDirectory {
+        let verify = rules.verifyFileType, shortComplete = rules.shortListingIsComplete
+        guard let names, verify else {
+            let fd = try openBeneath(relative, in: parent, path: path, flags: O_PATH | O_DIRECTORY)
+            return SysfsDirectory(fd: fd, path: path, verifyFileType: verify, shortListingIsComplete: shortComplete)
         }
-        let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
+        let fd = try openBeneath(relative, in: parent, path: path, flags: O_RDONLY | O_DIRECTORY)
+        let types: [UInt8]
+        do { types = try listTypes(fd, path: path, of: names, shortListingIsComplete: shortComplete, subdirectory: subdirectory) } catch {
+            close(fd)
+            throw error
+        }
+        return SysfsDirectory(fd: fd, path: path, verifyFileType: verify,
+                              shortListingIsComplete: shortComplete, listed: names.names, listedTypes: types)
+    }
+
+    /// Reads the directory `fd` once and returns the d_type of each of `names` (0: absent).
+    private static func listTypes(_ fd: CInt, path: String, of names: SysfsNames, shortListingIsComplete: Bool,
+                                  subdirectory: (UnsafeBufferPointer<UInt8>) -> Void) throws(SysfsError) -> [UInt8] {
         let wantedBytes = names.bytes, byFirstByte = names.byFirstByte
         var types = [UInt8](repeating: 0, count: wantedBytes.count)
         // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
@@ -94,13 +130,13 @@ public struct SysfsDirectory: ~Copyable {
                 let n = csluice_getdents64(fd, buf.baseAddress!, buf.count)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = .system(.current("getdents \(child(relative))")); return
+                    failure = .system(.current("getdents \(path)")); return
                 }
                 if n == 0 { return }
                 total += n
                 // One call per device directory instead of two, where the filesystem allows.
                 let complete = shortListingIsComplete && buf.count - n >= ListingFilesystems.largestEntry
-                if total > 1 << 20 { failure = .tooLarge(child(relative), limit: 1 << 20); return }
+                if total > 1 << 20 { failure = .tooLarge(path, limit: 1 << 20); return }
                 var off = 0
                 while off + 19 < n {
                     // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
@@ -115,14 +151,16 @@ public struct SysfsDirectory: ~Copyable {
                             types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
                         }
                     }
+                    if type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) {
+                        subdirectory(UnsafeBufferPointer(start: (rec + 19).assumingMemoryBound(to: UInt8.self), count: len))
+                    }
                     off += reclen
                 }
                 if complete { return }
             }
         }
-        if let failure { close(fd); throw failure }
-        return SysfsDirectory(fd: fd, path: child(relative), verifyFileType: verifyFileType,
-                              shortListingIsComplete: shortListingIsComplete, listed: names.names, listedTypes: types)
+        if let failure { throw failure }
+        return types
     }
 
     /// Reads a regular file of at most `limit` bytes; with `prefixOnly`, the first `limit`
@@ -271,12 +309,19 @@ public struct SysfsDirectory: ~Copyable {
     }
 
     private func openBeneath(_ relative: String, flags: CInt) throws(SysfsError) -> CInt {
-        let fd = csluice_open_beneath(self.fd, relative, flags)
+        try Self.openBeneath(relative, in: fd, path: child(relative), flags: flags)
+    }
+
+    /// openat2 RESOLVE_BENEATH `dir`; `path` (root-relative) is built by the caller, and used
+    /// only in the error.
+    private static func openBeneath(_ relative: String, in dir: CInt, path: @autoclosure () -> String,
+                                    flags: CInt) throws(SysfsError) -> CInt {
+        let fd = csluice_open_beneath(dir, relative, flags)
         guard fd < 0 else { return fd }
         switch errno {
-        case ENOENT, ENOTDIR: throw .missing(child(relative))
-        case EXDEV: throw .escapesRoot(child(relative))
-        default: throw .system(.current("open \(child(relative))"))
+        case ENOENT, ENOTDIR: throw .missing(path())
+        case EXDEV: throw .escapesRoot(path())
+        default: throw .system(.current("open \(path())"))
         }
     }
 }

@@ -1,0 +1,163 @@
+import Glibc
+import SluiceSystem
+
+/// Finding a captured tree's devices by walking `sys/devices` as the kernel lays it out: host
+/// bridges (`pciDDDD:BB`), the functions on their buses, the functions below each bridge, and
+/// the domain a VMD endpoint owns (a `pciDDDDD:BB` below it). A capture is listed directory by
+/// directory anyway (the listing vouches for each file's type), so each listing also names the
+/// level below: no `bus/pci/devices` link to read per device, and each directory is opened by
+/// one name from its parent's descriptor instead of by its whole path from the root.
+///
+/// The walk goes a level at a time, each level shared among threads. It enters only functions
+/// listed in `bus/pci/devices` (the kernel's list of PCI devices) and each once; a listed
+/// function it does not reach (outside `sys/devices/pci*`, below a function not listed, or
+/// found twice) is read through its link, as on the live sysfs.
+extension PCIScanner {
+    /// A directory the walk enters: a function's, or a host bridge's (`address` nil).
+    struct WalkEntry: Sendable {
+        /// Index of the directory it is opened from, in the level's `WalkParents`.
+        var parent: Int
+        var name: String
+        var address: PCIAddress?
+        /// Below `sys/devices`, as `PCIDevice.sysfsPath`.
+        var sysfsPath: String
+        /// The functions above it, nearest the root first.
+        var upstream: [PCIAddress]
+    }
+
+    /// What entering one directory gave.
+    struct WalkStep: Sendable {
+        var device: PCIDevice?
+        var error: SysfsError?
+        var children: [WalkEntry] = []
+        /// The directory, kept open for its children (-1 when it has none).
+        var descriptor: CInt = -1
+    }
+
+    /// The directories one level is opened from, shared by that level's threads and closed
+    /// together once it is done.
+    final class WalkParents: Sendable {
+        let descriptors: [CInt]
+        init(_ descriptors: [CInt]) { self.descriptors = descriptors }
+        deinit { for fd in descriptors where fd >= 0 { close(fd) } }
+    }
+
+    static let noNames = SysfsNames([])
+    /// Levels below sys/devices the walk goes at most (real trees have under ten).
+    static let walkDepthLimit = 64
+
+    /// Every listed device, in `listed` order (placeholders for those that failed, logged).
+    func walk(root: borrowing SysfsDirectory, listed: [Listed], failures: FailureLog) -> [PCIDevice] {
+        var position = [PCIAddress: Int](minimumCapacity: listed.count)
+        for l in listed { position[l.address] = l.position }
+        let base = root.child("sys/devices"), rules = root.rules
+
+        // The host bridges: the first level.
+        var level: [WalkEntry] = []
+        var parents = WalkParents([])
+        var hosts: [String] = []
+        if let top = try? root.directory("sys/devices", listing: Self.noNames, subdirectory: { name in
+            if Self.isHostBridgeName(name) { hosts.append(String(decoding: name, as: UTF8.self)) }
+        }) {
+            let fd = fcntl(top.fd, F_DUPFD_CLOEXEC, 0)
+            if fd >= 0 {
+                parents = WalkParents([fd])
+                level = hosts.sorted().map { WalkEntry(parent: 0, name: $0, address: nil, sysfsPath: $0, upstream: []) }
+            }
+        }
+
+        // Where each listed device was found: level and step, or -1.
+        var foundLevel = [Int32](repeating: -1, count: listed.count), foundStep = [Int32](repeating: -1, count: listed.count)
+        var twice = Set<Int>()
+        var steps: [[WalkStep]] = []
+        while !level.isEmpty, steps.count < Self.walkDepthLimit {
+            let entries = level, from = parents, scanner = self, index = position
+            var out = Parallel.mapShares(count: entries.count, serialBelow: 16) { indices, put in
+                for k in indices { put(k, scanner.enter(entries[k], from: from, base: base, rules: rules, position: index)) }
+            }
+            var next: [WalkEntry] = [], kept: [CInt] = []
+            for k in out.indices {
+                if let a = entries[k].address, let i = position[a] {
+                    if foundLevel[i] >= 0 || twice.contains(i) {
+                        twice.insert(i)
+                        foundLevel[i] = -1
+                        if out[k].descriptor >= 0 { close(out[k].descriptor) }
+                        continue
+                    }
+                    foundLevel[i] = Int32(steps.count); foundStep[i] = Int32(k)
+                }
+                guard out[k].descriptor >= 0 else { continue }
+                kept.append(out[k].descriptor)
+                for var child in out[k].children {
+                    child.parent = kept.count - 1
+                    next.append(child)
+                }
+                out[k].children = []
+            }
+            steps.append(out)
+            level = next
+            parents = WalkParents(kept)
+        }
+
+        // Listed devices the walk did not place, through their links.
+        let unplaced = listed.filter { foundLevel[$0.position] < 0 }
+        let throughLinks = unplaced.isEmpty ? [] : readThroughLinks(unplaced, failures: failures)
+        var nextUnplaced = 0
+        return [PCIDevice](unsafeUninitializedCapacity: listed.count) { buffer, initialized in
+            for l in listed {
+                let slot = buffer.baseAddress! + l.position
+                let found = Int(foundLevel[l.position]), k = Int(foundStep[l.position])
+                if found < 0 {
+                    slot.initialize(to: throughLinks[nextUnplaced])
+                    nextUnplaced += 1
+                } else if let device = steps[found][k].device.take() {
+                    slot.initialize(to: device)
+                } else {
+                    slot.initialize(to: Self.placeholder(l, steps[found][k].error ?? .missing(l.name), failures: failures))
+                }
+            }
+            initialized = listed.count
+        }
+    }
+
+    /// Opens and reads one entry of the walk, and names the directories below it.
+    private func enter(_ e: WalkEntry, from parents: WalkParents, base: String, rules: SysfsDirectory.Rules,
+                       position: [PCIAddress: Int]) -> WalkStep {
+        var children: [WalkEntry] = []
+        let upstreamBelow = e.address.map { e.upstream + [$0] } ?? e.upstream
+        func child(_ name: UnsafeBufferPointer<UInt8>) {
+            // As a link's components are read (`DeviceLink`): a PCI address in full.
+            if name.count >= 12, let a = PCIAddress(utf8: name) {
+                guard position[a] != nil else { return }
+                let text = String(decoding: name, as: UTF8.self)
+                children.append(WalkEntry(parent: -1, name: text, address: a, sysfsPath: e.sysfsPath + "/" + text, upstream: upstreamBelow))
+            } else if Self.isHostBridgeName(name) {
+                let text = String(decoding: name, as: UTF8.self)
+                children.append(WalkEntry(parent: -1, name: text, address: nil, sysfsPath: e.sysfsPath + "/" + text, upstream: upstreamBelow))
+            }
+        }
+        do throws(SysfsError) {
+            let dir = try SysfsDirectory.open(e.name, beneath: parents.descriptors[e.parent], path: base + "/" + e.sysfsPath,
+                                              listing: e.address == nil ? Self.noNames : Self.attributeNames, rules: rules,
+                                              subdirectory: child)
+            var step = WalkStep()
+            if let a = e.address { step.device = readDevice(a, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream) }
+            if !children.isEmpty {
+                // Kept for the next level; without a descriptor its children go by their links.
+                step.descriptor = fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
+                if step.descriptor >= 0 { step.children = children }
+            }
+            return step
+        } catch {
+            return WalkStep(error: error)
+        }
+    }
+
+    /// `pci` and a PCI domain and bus (`pci0000:00`, `pci10000:00`): a host bridge's directory.
+    static func isHostBridgeName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count >= 10, name.count <= 14, name[0] == UInt8(ascii: "p"), name[1] == UInt8(ascii: "c"),
+              name[2] == UInt8(ascii: "i"), name[name.count - 3] == UInt8(ascii: ":") else { return false }
+        for i in 3..<name.count where i != name.count - 3 { if hexDigitValue(name[i]) == nil { return false } }
+        return true
+    }
+}
