@@ -40,11 +40,11 @@ public enum AuditJSON {
         let pieces = (items.count + pieceSize - 1) / pieceSize
         let batch = 8 * Parallel.availableCPUs
         for first in stride(from: 0, to: pieces, by: batch) {
-            let texts = Parallel.map(count: min(batch, pieces - first), serialBelow: 2) { k -> [UInt8] in
+            let texts = Parallel.map(count: min(batch, pieces - first), serialBelow: 2) { k -> JSONWriter in
                 let p = first + k
                 var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
                 for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
-                return piece.bytes
+                return piece
             }
             for text in texts { w.writeElements(text, into: sink) }
         }

@@ -214,8 +214,9 @@ extension HostSnapshot {
         // Each file read by its path from the groups directory: no handle per group to open
         // and close, and an absent attribute costs one failed stat.
         for j in indices {
-            let reserved = ((try? groups.readText("\(ids[j])/reserved_regions")) ?? "").split(separator: "\n").map(String.init)
-            put(j, (try? groups.readText("\(ids[j])/type"), reserved))
+            let dir = String(ids[j])
+            let reserved = ((try? groups.readTextIfPresent(dir + "/reserved_regions")) ?? nil).map { $0.split(separator: "\n").map(String.init) }
+            put(j, ((try? groups.readTextIfPresent(dir + "/type")) ?? nil, reserved ?? []))
         }
     }
 

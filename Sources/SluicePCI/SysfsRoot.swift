@@ -38,6 +38,16 @@ public struct SysfsNames: Sendable {
         for (i, b) in bytes.enumerated() where !b.isEmpty { table[Int(b[0])].append(i) }
         byFirstByte = table
     }
+
+    /// Where `name` is among the names (it runs for every attribute of every device: a
+    /// comparison with the few names of the same first byte and length, not with all).
+    func index(of name: String) -> Int? {
+        let utf8 = name.utf8
+        guard let first = utf8.first else { return nil }
+        let count = utf8.count
+        for i in byFirstByte[Int(first)] where bytes[i].count == count && names[i] == name { return i }
+        return nil
+    }
 }
 
 /// A directory opened beneath the root: every path below it must resolve inside the root
@@ -54,11 +64,11 @@ public struct SysfsDirectory: ~Copyable {
     let shortListingIsComplete: Bool
     /// When opened with a listing: the names asked about and their d_type (0: absent), so
     /// each attribute's type check, and each absent attribute, cost no syscall.
-    private let listed: [String]?
+    private let listed: SysfsNames?
     private let listedTypes: [UInt8]
 
     init(fd: CInt, path: String, verifyFileType: Bool, shortListingIsComplete: Bool = false,
-         listed: [String]? = nil, listedTypes: [UInt8] = []) {
+         listed: SysfsNames? = nil, listedTypes: [UInt8] = []) {
         self.fd = fd; self.path = path; self.verifyFileType = verifyFileType
         self.shortListingIsComplete = shortListingIsComplete
         self.listed = listed; self.listedTypes = listedTypes
@@ -66,7 +76,7 @@ public struct SysfsDirectory: ~Copyable {
 
     /// d_type of a listed name: nil when this name was not part of the listing.
     private func listedType(_ name: String) -> UInt8? {
-        guard let listed, let i = listed.firstIndex(of: name) else { return nil }
+        guard let listed, let i = listed.index(of: name) else { return nil }
         return listedTypes[i]
     }
     deinit { close(fd) }
@@ -114,7 +124,7 @@ public struct SysfsDirectory: ~Copyable {
             throw error
         }
         return SysfsDirectory(fd: fd, path: path, verifyFileType: verify,
-                              shortListingIsComplete: shortComplete, listed: names.names, listedTypes: types)
+                              shortListingIsComplete: shortComplete, listed: names, listedTypes: types)
     }
 
     /// Reads the directory `fd` once and returns the d_type of each of `names` (0: absent).
@@ -175,8 +185,22 @@ public struct SysfsDirectory: ~Copyable {
     /// attributes parsed on the spot (numbers, short text), nothing is allocated to hold them.
     public func withContents<T>(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false,
                                 _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysfsError) -> T {
-        try checkRegular(relative)
-        let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        guard let value = try withContentsIfPresent(relative, limit: limit, prefixOnly: prefixOnly, body) else {
+            throw .missing(child(relative))
+        }
+        return value
+    }
+
+    /// `withContents`, or nil when the file does not exist: for a caller probing thousands of
+    /// optional files, an absent one costs its system call and nothing else (no error to build).
+    public func withContentsIfPresent<T>(_ relative: String, limit: Int = 4096, prefixOnly: Bool = false,
+                                         _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysfsError) -> T? {
+        guard try isRegularFile(relative) else { return nil }
+        let fd = csluice_open_beneath(self.fd, relative, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw Self.openError(path: child(relative))
+        }
         defer { close(fd) }
         let capacity = prefixOnly ? limit : limit + 1
         let result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf -> Result<T, SysfsError> in
@@ -203,7 +227,7 @@ public struct SysfsDirectory: ~Copyable {
     /// Opens a regular file beneath this directory (same checks as `read`) for a caller that
     /// needs positioned reads, e.g. config space fetched piecewise.
     public func withFile<T>(_ relative: String, _ body: (CInt) -> T) throws(SysfsError) -> T {
-        try checkRegular(relative)
+        guard try isRegularFile(relative) else { throw .missing(child(relative)) }
         let fd = try openBeneath(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
         defer { close(fd) }
         return body(fd)
@@ -215,6 +239,11 @@ public struct SysfsDirectory: ~Copyable {
     /// Reads a one-line text attribute without its trailing newline.
     public func readText(_ relative: String, limit: Int = 4096) throws(SysfsError) -> String {
         try withContents(relative, limit: limit) { String(decoding: $0[..<Self.trimmedEnd($0)], as: UTF8.self) }
+    }
+
+    /// `readText`, or nil when the file does not exist (see `withContentsIfPresent`).
+    public func readTextIfPresent(_ relative: String, limit: Int = 4096) throws(SysfsError) -> String? {
+        try withContentsIfPresent(relative, limit: limit) { String(decoding: $0[..<Self.trimmedEnd($0)], as: UTF8.self) }
     }
 
     /// Reads a one-number attribute (`0x8086`, `-1`, `42`) without building a String.
@@ -288,12 +317,14 @@ public struct SysfsDirectory: ~Copyable {
         return names
     }
 
-    private func checkRegular(_ relative: String) throws(SysfsError) {
-        guard verifyFileType else { return }
+    /// Whether `relative` may be opened as a regular file: false when it does not exist,
+    /// thrown when it is something else.
+    private func isRegularFile(_ relative: String) throws(SysfsError) -> Bool {
+        guard verifyFileType else { return true }
         switch listedType(relative) {
         case nil: break  // not listed: stat below
-        case 0: throw .missing(child(relative))
-        case UInt8(DT_REG): return
+        case 0: return false
+        case UInt8(DT_REG): return true
         case UInt8(DT_LNK), UInt8(DT_UNKNOWN): break  // the target's type needs a stat
         case let t?: throw .notRegularFile(child(relative), kind: fileKind(mode_t(t) << 12))
         }
@@ -301,11 +332,12 @@ public struct SysfsDirectory: ~Copyable {
         // block or have side effects. stat does neither; the open still refuses escapes.
         var st = stat()
         if fstatat(fd, relative, &st, 0) != 0 {
-            if errno == ENOENT || errno == ENOTDIR { throw .missing(child(relative)) }
+            if errno == ENOENT || errno == ENOTDIR { return false }
             // An escaping symlink may not stat (its target lies outside): the open decides.
         } else if st.st_mode & S_IFMT != S_IFREG {
             throw .notRegularFile(child(relative), kind: fileKind(st.st_mode & S_IFMT))
         }
+        return true
     }
 
     private func openBeneath(_ relative: String, flags: CInt) throws(SysfsError) -> CInt {
@@ -318,10 +350,15 @@ public struct SysfsDirectory: ~Copyable {
                                     flags: CInt) throws(SysfsError) -> CInt {
         let fd = csluice_open_beneath(dir, relative, flags)
         guard fd < 0 else { return fd }
+        throw openError(path: path())
+    }
+
+    /// What a failed openat2 RESOLVE_BENEATH means, from errno.
+    private static func openError(path: String) -> SysfsError {
         switch errno {
-        case ENOENT, ENOTDIR: throw .missing(path())
-        case EXDEV: throw .escapesRoot(path())
-        default: throw .system(.current("open \(path())"))
+        case ENOENT, ENOTDIR: .missing(path)
+        case EXDEV: .escapesRoot(path)
+        default: .system(.current("open \(path)"))
         }
     }
 }

@@ -2,8 +2,8 @@
 /// (`list --json`, `audit --json` of thousands of devices): no Foundation, no intermediate
 /// tree, keys in the order the caller writes them (callers write them sorted).
 /// `pretty`: two-space indentation and `"key" : value`, as Foundation's pretty printer writes.
-public struct JSONWriter {
-    private var out: [UInt8] = []
+public struct JSONWriter: Sendable {
+    private var out: ByteStorage
     private let pretty: Bool
     private var depth = 0
     /// A value was written at the current level (the next one needs a comma).
@@ -13,7 +13,7 @@ public struct JSONWriter {
 
     public init(pretty: Bool = false) {
         self.pretty = pretty
-        out.reserveCapacity(1 << 16)
+        out = ByteStorage(capacity: 1 << 16)
     }
 
     /// A writer for a run of elements inside an array opened elsewhere, `depth` levels deep;
@@ -26,15 +26,15 @@ public struct JSONWriter {
     }
 
     /// The bytes written so far.
-    public var bytes: [UInt8] { out }
+    public var bytes: [UInt8] { Array(out.contents) }
 
     /// Writes a run of elements made by an `elementsAtDepth` writer for the array open here:
     /// what is pending first, then the run itself, straight to `sink` (megabytes of elements
     /// are not copied into this writer's buffer first).
-    public mutating func writeElements(_ run: [UInt8], into sink: (UnsafeRawBufferPointer) -> Void) {
-        guard !run.isEmpty else { return }
+    public mutating func writeElements(_ run: borrowing JSONWriter, into sink: (UnsafeRawBufferPointer) -> Void) {
+        guard run.out.count > 0 else { return }
         drain(into: sink)
-        run.withUnsafeBytes { sink($0) }
+        sink(run.out.contents)
         needsComma = true
     }
 
@@ -45,25 +45,22 @@ public struct JSONWriter {
 
     public mutating func key(_ k: StaticString) {
         separator()
-        out.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { out.append(contentsOf: $0) }
-        // `" : ` or `":` in one copy: these run for every field of every element.
-        (pretty ? Self.keyEnd : Self.keyEndCompact).withUnsafeBufferPointer { out.append(contentsOf: $0) }
+        let o = unique
+        o.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { o.append(UnsafeRawBufferPointer($0)) }
+        // `" : ` or `":`: these run for every field of every element.
+        if pretty { o.append(UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20) } else { o.append(UInt8(ascii: "\""), UInt8(ascii: ":")) }
         afterKey = true
     }
-
-    private static let keyEnd: [UInt8] = Array("\" : ".utf8)
-    private static let keyEndCompact: [UInt8] = Array("\":".utf8)
-    /// A newline and enough indentation for any depth this writer reaches in practice.
-    private static let indentation: [UInt8] = [0x0a] + [UInt8](repeating: 0x20, count: 256)
 
     public mutating func string(_ s: String) { separator(); quoted(s); needsComma = true }
     public mutating func strings(_ list: [String]) { beginArray(); for s in list { string(s) }; endArray() }
     public mutating func int(_ v: some BinaryInteger) {
         separator()
+        let o = unique
         // Digits straight into the output (no String per number).
         var magnitude = v.magnitude
-        if v < 0 { out.append(UInt8(ascii: "-")) }
+        if v < 0 { o.append(UInt8(ascii: "-")) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
             var i = digits.count
             repeat {
@@ -71,12 +68,12 @@ public struct JSONWriter {
                 digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
             } while magnitude != 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+            o.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[i...]))
         }
         needsComma = true
     }
-    public mutating func bool(_ v: Bool) { separator(); out.append(contentsOf: (v ? "true" : "false").utf8); needsComma = true }
-    public mutating func null() { separator(); out.append(contentsOf: "null".utf8); needsComma = true }
+    public mutating func bool(_ v: Bool) { separator(); literal(v ? "true" : "false"); needsComma = true }
+    public mutating func null() { separator(); literal("null"); needsComma = true }
     public mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
     public mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
     public mutating func optionalBool(_ v: Bool?) { if let v { bool(v) } else { null() } }
@@ -86,13 +83,26 @@ public struct JSONWriter {
 
     /// Hands the bytes written so far to `sink` and starts over (keeping the capacity).
     public mutating func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
-        out.withUnsafeBytes { sink($0) }
-        out.removeAll(keepingCapacity: true)
+        sink(out.contents)
+        unique.count = 0
+    }
+
+    /// The storage, copied first if another writer shares it (a copied writer stays a value).
+    private var unique: ByteStorage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&out) { out = out.copy() }
+            return out
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) {
+        let o = unique
+        text.withUTF8Buffer { o.append(UnsafeRawBufferPointer($0)) }
     }
 
     private mutating func open(_ bracket: UInt8) {
         separator()
-        out.append(bracket)
+        unique.append(bracket)
         depth += 1
         needsComma = false
     }
@@ -100,48 +110,108 @@ public struct JSONWriter {
     private mutating func close(_ bracket: UInt8) {
         depth -= 1
         if pretty, needsComma { newline() }
-        out.append(bracket)
+        unique.append(bracket)
         needsComma = true
     }
 
     private mutating func separator() {
         if afterKey { afterKey = false; return }
-        if needsComma { out.append(UInt8(ascii: ",")) }
+        if needsComma { unique.append(UInt8(ascii: ",")) }
         if pretty, depth > 0 { newline() }
     }
 
     private mutating func newline() {
-        let count = 1 + 2 * depth
-        Self.indentation.withUnsafeBufferPointer { indent in
-            if count <= indent.count { out.append(contentsOf: indent[..<count]) }
-            else { out.append(0x0a); out.append(contentsOf: repeatElement(0x20, count: 2 * depth)) }
-        }
+        let o = unique
+        o.append(0x0a)
+        o.append(repeating: 0x20, count: 2 * depth)
     }
 
     private mutating func quoted(_ s: String) {
-        out.append(UInt8(ascii: "\""))
+        let o = unique
+        o.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy those in one go.
-        var s = s
-        let plain = s.withUTF8 { bytes in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
-            out.append(contentsOf: bytes)
+        let plain: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            o.append(UnsafeRawBufferPointer(bytes))
             return true
         }
-        if plain { out.append(UInt8(ascii: "\"")); return }
+        if plain == true { o.append(UInt8(ascii: "\"")); return }
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5c, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5c, 0x5c])
-            case 0x0a: out.append(contentsOf: [0x5c, UInt8(ascii: "n")])
-            case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case UInt8(ascii: "\""): o.append(0x5c, 0x22)
+            case UInt8(ascii: "\\"): o.append(0x5c, 0x5c)
+            case 0x0a: o.append(0x5c, UInt8(ascii: "n"))
+            case 0x0d: o.append(0x5c, UInt8(ascii: "r"))
+            case 0x09: o.append(0x5c, UInt8(ascii: "t"))
             case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        digits[Int(b >> 4)], digits[Int(b & 0xf)]])
-            default: out.append(b)  // UTF-8 passes through unchanged
+                let digits: StaticString = "0123456789abcdef"
+                digits.withUTF8Buffer { d in
+                    o.append(0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"))
+                    o.append(d[Int(b >> 4)], d[Int(b & 0xf)])
+                }
+            default: o.append(b)  // UTF-8 passes through unchanged
             }
         }
-        out.append(UInt8(ascii: "\""))
+        o.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A growable byte buffer with no generic machinery between a writer and `memcpy`: the writer
+/// appends a few bytes at a time, megabytes of them, and each append is a bounds check and a
+/// copy. Owned by one writer at a time (`JSONWriter.unique` copies a shared one first).
+final class ByteStorage: @unchecked Sendable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
+    }
+    deinit { base.deallocate() }
+
+    var contents: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    func copy() -> ByteStorage {
+        let c = ByteStorage(capacity: capacity)
+        c.append(contents)
+        return c
+    }
+
+    @inline(__always) private func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+        newBase.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (base + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    func append(_ b: UInt8) {
+        reserve(1)
+        base.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    func append(_ a: UInt8, _ b: UInt8) { append(a); append(b) }
+    func append(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { append(a); append(b); append(c); append(d) }
+
+    func append(repeating byte: UInt8, count n: Int) {
+        guard n > 0 else { return }
+        reserve(n)
+        (base + count).initializeMemory(as: UInt8.self, repeating: byte, count: n)
+        count += n
     }
 }

@@ -51,4 +51,27 @@ import Testing
         c.beginObject(); c.key("a"); c.int(0); c.key("b"); c.strings(["\u{1f}"]); c.endObject()
         #expect(text(c) == "{\"a\":0,\"b\":[\"\\u001f\"]}")
     }
+
+    /// A copied writer is a value: writing to one leaves the other as it was; and text far
+    /// past the first buffer (which grows by copying) comes out whole.
+    @Test func copiesAreIndependentAndGrowthKeepsEverything() {
+        var a = JSONWriter()
+        a.beginArray(); a.string("shared")
+        var b = a
+        b.string("only b"); b.endArray()
+        a.int(1); a.endArray()
+        #expect(text(a) == "[\"shared\",1]")
+        #expect(text(b) == "[\"shared\",\"only b\"]")
+
+        var big = JSONWriter(pretty: true)
+        big.beginArray()
+        let long = String(repeating: "0123456789", count: 1_000)
+        for _ in 0..<300 { big.string(long) }
+        big.endArray()
+        var drained: [UInt8] = []
+        big.drain { drained.append(contentsOf: $0) }
+        let expected = "[\n" + Array(repeating: "  \"" + long + "\"", count: 300).joined(separator: ",\n") + "\n]"
+        #expect(String(decoding: drained, as: UTF8.self) == expected)
+        #expect(big.pending == 0 && big.bytes.isEmpty)
+    }
 }
