@@ -43,7 +43,9 @@ public enum AuditJSON {
             let texts = Parallel.map(count: min(batch, pieces - first), serialBelow: 2) { k -> JSONWriter in
                 let p = first + k
                 var piece = JSONWriter(pretty: true, elementsAtDepth: 2, continuing: p > 0)
-                for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
+                items.withUnsafeBufferPointer { items in
+                    for i in p * pieceSize..<min(items.count, (p + 1) * pieceSize) { write(&piece, items[i]) }
+                }
                 return piece
             }
             for text in texts { w.writeElements(text, into: sink) }

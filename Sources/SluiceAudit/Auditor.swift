@@ -76,7 +76,8 @@ public struct Auditor {
                                 predictionMatches: matches)
         }
         // Each verdict reads only the shared, finished facts: thousands of them share the CPUs.
-        let verdicts = Parallel.map(count: s.pci.devices.count) { maker.make(s.pci.devices[$0]) }
+        // Each device borrowed from the array's buffer, not copied out of it.
+        let verdicts = Parallel.map(count: s.pci.devices.count) { i in s.pci.devices.withUnsafeBufferPointer { maker.make($0[i]) } }
         var problems = s.problems + platform.problems
         let mismatched = groups.filter { $0.predictionMatches == false }.map { "\($0.id)" }
         if !mismatched.isEmpty {

@@ -19,14 +19,18 @@ extension GroupPredictor {
     /// function of a slot where more than one function answered at scan time: mirror that.
     /// SR-IOV VFs are added later by pci_iov_add_virtfn(), which clears it.
     public init(devices: [PCIDevice], quirks: KernelQuirks = .linux6_1) {
-        var perSlot: [PCIAddress: Int] = [:]
-        for d in devices where !d.isVirtualFunction { perSlot[d.address.withFunction(0), default: 0] += 1 }
-        self.init(nodes: devices.map { d in
-            var n = Node(d)
-            if d.isVirtualFunction { n.multifunction = false }
-            else if perSlot[d.address.withFunction(0), default: 0] > 1 { n.multifunction = true }
-            return n
-        }, quirks: quirks)
+        // By index through the buffer: iterating the array would copy every device whole.
+        let nodes = devices.withUnsafeBufferPointer { devices in
+            var perSlot: [PCIAddress: Int] = [:]
+            for i in devices.indices where !devices[i].isVirtualFunction { perSlot[devices[i].address.withFunction(0), default: 0] += 1 }
+            return devices.indices.map { i in
+                var n = Node(devices[i])
+                if devices[i].isVirtualFunction { n.multifunction = false }
+                else if perSlot[devices[i].address.withFunction(0), default: 0] > 1 { n.multifunction = true }
+                return n
+            }
+        }
+        self.init(nodes: nodes, quirks: quirks)
     }
 
     /// The prediction compared with the kernel's groups: pairs of (kernel group id, predicted

@@ -27,26 +27,49 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Names to look for in a directory listing, with their UTF-8 bytes prepared once.
 public struct SysfsNames: Sendable {
     public let names: [String]
-    let bytes: [[UInt8]]
-    /// Indices of the names by their first byte: a directory entry is compared only with
-    /// the names it could be.
-    let byFirstByte: [[Int]]
+    /// The names' bytes end to end, and where each starts and ends.
+    let flat: [UInt8]
+    let starts: [Int]
+    let ends: [Int]
+    /// For each first byte, a bit per name that starts with it: a directory entry is compared
+    /// only with the names it could be.
+    let byFirstByte: [UInt64]
+
     public init(_ names: [String]) {
+        precondition(names.count <= 64, "SysfsNames: at most 64 names")
         self.names = names
-        bytes = names.map { Array($0.utf8) }
-        var table = [[Int]](repeating: [], count: 256)
-        for (i, b) in bytes.enumerated() where !b.isEmpty { table[Int(b[0])].append(i) }
+        var flat: [UInt8] = [], starts: [Int] = [], ends: [Int] = []
+        var table = [UInt64](repeating: 0, count: 256)
+        for (i, name) in names.enumerated() {
+            let bytes = Array(name.utf8)
+            starts.append(flat.count); flat += bytes; ends.append(flat.count)
+            if let first = bytes.first { table[Int(first)] |= 1 << UInt64(i) }
+        }
+        self.flat = flat; self.starts = starts; self.ends = ends
         byFirstByte = table
     }
 
-    /// Where `name` is among the names (it runs for every attribute of every device: a
-    /// comparison with the few names of the same first byte and length, not with all).
+    /// Which name `bytes` is, if any (one buffer access per table: this runs for every entry
+    /// of every device directory).
+    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = bytes.first else { return nil }
+        var candidates = byFirstByte[Int(first)]
+        guard candidates != 0 else { return nil }
+        return flat.withUnsafeBufferPointer { flat in
+            while candidates != 0 {
+                let i = candidates.trailingZeroBitCount
+                candidates &= candidates - 1
+                let start = starts[i], end = ends[i]
+                if end - start == bytes.count, memcmp(flat.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 { return i }
+            }
+            return nil
+        }
+    }
+
+    /// Where `name` is among the names (it runs for every attribute of every device).
     func index(of name: String) -> Int? {
-        let utf8 = name.utf8
-        guard let first = utf8.first else { return nil }
-        let count = utf8.count
-        for i in byFirstByte[Int(first)] where bytes[i].count == count && names[i] == name { return i }
-        return nil
+        var name = name
+        return name.withUTF8 { index(of: $0) }
     }
 }
 
@@ -130,8 +153,7 @@ public struct SysfsDirectory: ~Copyable {
     /// Reads the directory `fd` once and returns the d_type of each of `names` (0: absent).
     private static func listTypes(_ fd: CInt, path: String, of names: SysfsNames, shortListingIsComplete: Bool,
                                   subdirectory: (UnsafeBufferPointer<UInt8>) -> Void) throws(SysfsError) -> [UInt8] {
-        let wantedBytes = names.bytes, byFirstByte = names.byFirstByte
-        var types = [UInt8](repeating: 0, count: wantedBytes.count)
+        var types = [UInt8](repeating: 0, count: names.names.count)
         // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
         var failure: SysfsError?
         withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 8) { buf in
@@ -154,16 +176,10 @@ public struct SysfsDirectory: ~Copyable {
                     let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
                     guard reclen >= 20, off + reclen <= n else { break }
                     let type = rec.load(fromByteOffset: 18, as: UInt8.self)
-                    let name = (rec + 19).assumingMemoryBound(to: CChar.self)
-                    let len = strnlen(name, reclen - 19)
-                    for i in byFirstByte[Int(UInt8(bitPattern: name.pointee))] where wantedBytes[i].count == len {
-                        if wantedBytes[i].withUnsafeBytes({ memcmp($0.baseAddress!, name, len) }) == 0 {
-                            types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type
-                        }
-                    }
-                    if type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) {
-                        subdirectory(UnsafeBufferPointer(start: (rec + 19).assumingMemoryBound(to: UInt8.self), count: len))
-                    }
+                    let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
+                    let entry = UnsafeBufferPointer(start: name, count: strnlen((rec + 19).assumingMemoryBound(to: CChar.self), reclen - 19))
+                    if let i = names.index(of: entry) { types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type }
+                    if type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) { subdirectory(entry) }
                     off += reclen
                 }
                 if complete { return }
