@@ -18,26 +18,43 @@ public struct Auditor {
         audit(s, prediction: Prediction(s.pci.devices, quirks: options.quirks))
     }
 
-    /// Reads `root` and audits it. The group prediction needs only the device scan, so it is
-    /// made while the rest of the snapshot is read (the groups' attributes, host files): on a
-    /// big tree that is a serial stretch the second CPU would otherwise sit out.
+    /// Reads `root` and audits it. The group prediction and the device names need only the
+    /// device scan, so they are made while the rest of the snapshot is read (the groups'
+    /// attributes, host files): on a big tree those are serial stretches the second CPU
+    /// would otherwise sit out.
     public func audit(root: String) throws(SysfsError) -> (snapshot: HostSnapshot, report: AuditReport) {
-        let scan = try HostSnapshot.scanDevices(root: root)
-        let quirks = options.quirks
-        let stages = Parallel.map(count: 2, serialBelow: 0) { i -> Stage in
-            if i == 1 { return .prediction(Prediction(scan.devices, quirks: quirks)) }
-            do throws(SysfsError) { return .snapshot(try HostSnapshot.read(root: root, scan: scan)) } catch { return .failed(error) }
+        var stages: [Stage]
+        do {
+            let scan = try HostSnapshot.scanDevices(root: root, names: false)
+            let quirks = options.quirks
+            stages = Parallel.map(count: 3, serialBelow: 0) { i -> Stage in
+                switch i {
+                case 1: return .prediction(Prediction(scan.devices, quirks: quirks))
+                case 2: return .names(scan.lookUpNames())
+                default:
+                    do throws(SysfsError) { return .snapshot(try HostSnapshot.read(root: root, scan: scan, resolvingNames: false)) } catch {
+                        return .failed(error)
+                    }
+                }
+            }
         }
-        guard case .snapshot(let s) = stages[0], case .prediction(let p) = stages[1] else {
+        guard case .snapshot(var s) = stages[0], case .prediction(let p) = stages[1], case .names(let names) = stages[2] else {
             if case .failed(let error) = stages[0] { throw error }
             preconditionFailure("Auditor: stages out of order")
         }
+        // The stages (and the scan, out of scope above) let go of the devices first, so naming
+        // them changes the snapshot's own array in place instead of copying thousands.
+        stages = []
+        // Where `read` would have put them: after the scan's own problems.
+        let at = s.pci.problems.count
+        s.pci.apply(names)
+        s.problems.insert(contentsOf: names.problems, at: at)
         let r = audit(s, prediction: p)
         return (s, r)
     }
 
     private enum Stage: Sendable {
-        case snapshot(HostSnapshot), prediction(Prediction), failed(SysfsError)
+        case snapshot(HostSnapshot), prediction(Prediction), names(ScanNames), failed(SysfsError)
     }
 
     struct Prediction: Sendable {

@@ -85,15 +85,21 @@ extension HostSnapshot {
     /// The PCI scan a snapshot starts from. The device attributes the audit weighs
     /// (reset_method, boot_vga, removable, driver_override) come with it, through the device
     /// directory it already holds.
-    public static func scanDevices(root path: String) throws(SysfsError) -> PCIScanner.Result {
-        try PCIScanner(root: path, options: .init(details: .assignment)).scan()
+    /// `names` false: the devices come unnamed (`lookUpNames` then names them).
+    public static func scanDevices(root path: String, names: Bool = true) throws(SysfsError) -> PCIScanner.Result {
+        try PCIScanner(root: path, options: .init(names: names, details: .assignment)).scan()
     }
 
     /// The rest of the snapshot around a finished scan (names looked up if the scan had none).
     /// Throws only when the root itself cannot be opened.
     public static func read(root path: String, scan: PCIScanner.Result) throws(SysfsError) -> HostSnapshot {
+        try read(root: path, scan: scan, resolvingNames: true)
+    }
+
+    /// `resolvingNames` false: an unnamed scan stays unnamed (its caller names it).
+    static func read(root path: String, scan: PCIScanner.Result, resolvingNames: Bool) throws(SysfsError) -> HostSnapshot {
         var pci = scan
-        if !pci.namesResolved { pci.resolveNames() }
+        if resolvingNames, !pci.namesResolved { pci.resolveNames() }
         let root = try SysfsRoot.open(path)
         var problems: [String] = []
         func text(_ p: String, limit: Int = 1 << 20) -> String? {

@@ -4,6 +4,12 @@ extension PCIScanner.Result {
     /// udev's hwdb through libpci). A separate step so that a caller can scan without names
     /// and resolve them while it does other work; lookup problems join `problems`.
     public mutating func resolveNames(idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true) {
+        apply(lookUpNames(idsPath: idsPath, useHwdb: useHwdb))
+    }
+
+    /// The names `resolveNames` would give, without changing the scan: for a caller that looks
+    /// them up on one thread while others read the scan, and applies them after.
+    public func lookUpNames(idsPath: String = PCIIDsFile.defaultPath, useHwdb: Bool = true) -> ScanNames {
         var vendors = Set<UInt16>(), ids = Set<UInt32>()
         for i in devices.indices {
             vendors.insert(devices[i].vendorID)
@@ -11,29 +17,48 @@ extension PCIScanner.Result {
             ids.insert(UInt32(devices[i].vendorID) << 16 | UInt32(devices[i].deviceID))
         }
         let names = PCINames(idsPath: idsPath, vendors: vendors, devices: ids, useHwdb: useHwdb)
-        problems += names.problems
         // A big machine repeats a few models many times: each distinct identity is looked up once.
-        var seen: [DeviceNames.Identity: DeviceNames] = [:]
-        for i in devices.indices { DeviceNames.apply(to: &devices[i], names, memo: &seen) }
+        var seen: [DeviceNames.Identity: Int] = [:]
+        var distinct: [DeviceNames] = []
+        let byDevice = devices.indices.map { i -> Int in
+            let id = DeviceNames.Identity(devices[i])
+            if let known = seen[id] { return known }
+            distinct.append(DeviceNames(id, names))
+            seen[id] = distinct.count - 1
+            return distinct.count - 1
+        }
+        return ScanNames(count: devices.count, byDevice: byDevice, distinct: distinct, problems: names.problems)
+    }
+
+    /// Names the devices (in place) with what `lookUpNames` found for this scan.
+    public mutating func apply(_ names: ScanNames) {
+        precondition(names.count == devices.count, "names looked up for another scan")
+        for i in devices.indices { names.distinct[names.byDevice[i]].apply(to: &devices[i]) }
+        problems += names.problems
         namesResolved = true
     }
 }
 
+/// The names of a scan's devices, looked up and not yet applied (`lookUpNames`).
+public struct ScanNames: Sendable {
+    let count: Int
+    let byDevice: [Int]
+    let distinct: [DeviceNames]
+    /// What kept names from being found (pci.ids unreadable).
+    public let problems: [String]
+}
+
 /// The names of one device identity (ids, subsystem ids and class).
-private struct DeviceNames {
+struct DeviceNames: Sendable {
     struct Identity: Hashable {
         var vendor: UInt16, device: UInt16, classCode: UInt32
         var subsystemVendor: UInt16?, subsystemDevice: UInt16?
-    }
 
-    /// Names `d`, looking its identity up once per distinct identity. (Through `inout`: a
-    /// device passed by value would be copied whole, every string and array retained.)
-    static func apply(to d: inout PCIDevice, _ names: PCINames, memo: inout [Identity: DeviceNames]) {
-        let id = Identity(vendor: d.vendorID, device: d.deviceID, classCode: d.classCode,
-                          subsystemVendor: d.subsystemVendorID, subsystemDevice: d.subsystemDeviceID)
-        let found: DeviceNames
-        if let known = memo[id] { found = known } else { found = DeviceNames(id, names); memo[id] = found }
-        found.apply(to: &d)
+        /// (Borrowed: a device passed by value would be copied whole, every string and array retained.)
+        init(_ d: borrowing PCIDevice) {
+            vendor = d.vendorID; device = d.deviceID; classCode = d.classCode
+            subsystemVendor = d.subsystemVendorID; subsystemDevice = d.subsystemDeviceID
+        }
     }
 
     var vendor: String?, device: String?, subsystemVendor: String?, subsystem: String?

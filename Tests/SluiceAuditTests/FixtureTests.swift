@@ -162,6 +162,19 @@ import SluicePCI
         #expect(r.units.count == 2)
     }
 
+    /// `audit(root:)` (what the CLI runs: prediction and names made beside the snapshot, names
+    /// applied after) says exactly what auditing a snapshot read whole says.
+    @Test(arguments: names)
+    func auditingARootEqualsAuditingItsSnapshot(_ name: String) throws {
+        let (s, r) = try Self.audit(name)
+        let (s2, r2) = try Auditor().audit(root: Self.fixtures + "/" + name)
+        #expect(AuditJSON.render(r2) == AuditJSON.render(r))
+        #expect(s2.problems == s.problems && s2.pci.problems == s.pci.problems && s2.pci.namesResolved)
+        #expect(s2.pci.devices.map { [$0.vendorName, $0.deviceName, $0.subsystemName, $0.className, $0.progIfName] }
+                == s.pci.devices.map { [$0.vendorName, $0.deviceName, $0.subsystemName, $0.className, $0.progIfName] })
+        #expect(r2.devices.contains { !$0.description.hasPrefix("[") })  // names were looked up
+    }
+
     @Test(arguments: names)
     func everyDeviceGetsOneVerdict(_ name: String) throws {
         let (s, r) = try Self.audit(name)
