@@ -69,7 +69,7 @@ let package = Package(
 
         // Shared by the test targets: the deterministic generator of every fuzz/property test.
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "SluiceSystemTests", dependencies: ["SluiceSystem"]),
+        .testTarget(name: "SluiceSystemTests", dependencies: ["SluiceSystem", "SluiceTestSupport"]),
         .testTarget(name: "SluicePCITests", dependencies: ["SluicePCI", "SluiceTestSupport"]),
         .testTarget(name: "SluiceACPITests", dependencies: ["SluiceACPI", "SluiceTestSupport"]),
         .testTarget(name: "SluiceVTdTests", dependencies: [

@@ -45,30 +45,36 @@ public struct JSONWriter: Sendable {
 
     public mutating func key(_ k: StaticString) {
         separator()
-        let o = unique
-        o.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { o.append(UnsafeRawBufferPointer($0)) }
+        out.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { out.append(UnsafeRawBufferPointer($0)) }
         // `" : ` or `":`: these run for every field of every element.
-        if pretty { o.append(UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20) } else { o.append(UInt8(ascii: "\""), UInt8(ascii: ":")) }
+        if pretty { out.append(UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20) } else { out.append(UInt8(ascii: "\""), UInt8(ascii: ":")) }
         afterKey = true
     }
 
     public mutating func string(_ s: String) { separator(); quoted(s); needsComma = true }
     public mutating func strings(_ list: [String]) { beginArray(); for s in list { string(s) }; endArray() }
+    public mutating func int(_ v: Int) { integer(negative: v < 0, magnitude: UInt64(v.magnitude)) }
+    public mutating func int(_ v: UInt64) { integer(negative: false, magnitude: v) }
     public mutating func int(_ v: some BinaryInteger) {
+        // Other widths through the two above (a generic body called across modules is not
+        // specialised: every digit would go through witness tables).
+        if let small = Int(exactly: v) { int(small) } else if let big = UInt64(exactly: v) { int(big) } else { int(Int(truncatingIfNeeded: v)) }
+    }
+
+    private mutating func integer(negative: Bool, magnitude: UInt64) {
         separator()
-        let o = unique
         // Digits straight into the output (no String per number).
-        var magnitude = v.magnitude
-        if v < 0 { o.append(UInt8(ascii: "-")) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+        var magnitude = magnitude
+        if negative { out.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
             var i = digits.count
             repeat {
                 i -= 1
                 digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
             } while magnitude != 0
-            o.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[i...]))
+            out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[i...]))
         }
         needsComma = true
     }
@@ -84,81 +90,113 @@ public struct JSONWriter: Sendable {
     /// Hands the bytes written so far to `sink` and starts over (keeping the capacity).
     public mutating func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
         sink(out.contents)
-        unique.count = 0
+        makeUnique()
+        out.count = 0
     }
 
-    /// The storage, copied first if another writer shares it (a copied writer stays a value).
-    private var unique: ByteStorage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&out) { out = out.copy() }
-            return out
-        }
+    /// Every write starts here (through `separator` or `close`): a writer copied from another
+    /// gets storage of its own before its first write, so copies stay values.
+    @inline(__always) private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&out) { out = out.copy() }
     }
 
     private mutating func literal(_ text: StaticString) {
-        let o = unique
-        text.withUTF8Buffer { o.append(UnsafeRawBufferPointer($0)) }
+        text.withUTF8Buffer { out.append(UnsafeRawBufferPointer($0)) }
     }
 
     private mutating func open(_ bracket: UInt8) {
         separator()
-        unique.append(bracket)
+        out.append(bracket)
         depth += 1
         needsComma = false
     }
 
     private mutating func close(_ bracket: UInt8) {
+        makeUnique()
         depth -= 1
         if pretty, needsComma { newline() }
-        unique.append(bracket)
+        out.append(bracket)
         needsComma = true
     }
 
     private mutating func separator() {
+        makeUnique()
         if afterKey { afterKey = false; return }
-        if needsComma { unique.append(UInt8(ascii: ",")) }
+        if needsComma { out.append(UInt8(ascii: ",")) }
         if pretty, depth > 0 { newline() }
     }
 
     private mutating func newline() {
-        let o = unique
-        o.append(0x0a)
-        o.append(repeating: 0x20, count: 2 * depth)
+        out.append(0x0a)
+        out.append(repeating: 0x20, count: 2 * depth)
     }
 
     private mutating func quoted(_ s: String) {
-        let o = unique
-        o.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy those in one go.
         let plain: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
-            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
-            o.append(UnsafeRawBufferPointer(bytes))
+            guard !JSONEscapes.needed(in: bytes) else { return false }
+            out.append(UnsafeRawBufferPointer(bytes))
             return true
         }
-        if plain == true { o.append(UInt8(ascii: "\"")); return }
+        if plain == true { out.append(UInt8(ascii: "\"")); return }
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): o.append(0x5c, 0x22)
-            case UInt8(ascii: "\\"): o.append(0x5c, 0x5c)
-            case 0x0a: o.append(0x5c, UInt8(ascii: "n"))
-            case 0x0d: o.append(0x5c, UInt8(ascii: "r"))
-            case 0x09: o.append(0x5c, UInt8(ascii: "t"))
+            case UInt8(ascii: "\""): out.append(0x5c, 0x22)
+            case UInt8(ascii: "\\"): out.append(0x5c, 0x5c)
+            case 0x0a: out.append(0x5c, UInt8(ascii: "n"))
+            case 0x0d: out.append(0x5c, UInt8(ascii: "r"))
+            case 0x09: out.append(0x5c, UInt8(ascii: "t"))
             case 0..<0x20:
                 let digits: StaticString = "0123456789abcdef"
                 digits.withUTF8Buffer { d in
-                    o.append(0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"))
-                    o.append(d[Int(b >> 4)], d[Int(b & 0xf)])
+                    out.append(0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"))
+                    out.append(d[Int(b >> 4)], d[Int(b & 0xf)])
                 }
-            default: o.append(b)  // UTF-8 passes through unchanged
+            default: out.append(b)  // UTF-8 passes through unchanged
             }
         }
-        o.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Whether a string needs escaping in JSON: a control byte, `"` or `\\`. Eight bytes at a time
+/// (megabytes of output are mostly plain strings).
+enum JSONEscapes {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    static func needed(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var i = 0
+        while i + 8 <= bytes.count {
+            if needed(inWord: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { return true }
+            i += 8
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// A byte of `w` below 0x20, or equal to 0x22 or 0x5c (exact: each test sees only bytes
+    /// below 0x80, and a byte at or above 0x80 is never one of these).
+    static func needed(inWord w: UInt64) -> Bool {
+        let ascii = ~w & highs                       // 0x80 in each byte below 0x80
+        let low = w & ~highs                          // each byte's low seven bits: no borrows
+        let below20 = (low &+ (0x80 - 0x20) &* ones) ^ highs   // 0x80 where byte < 0x20
+        let quote = low ^ (0x22 &* ones), backslash = low ^ (0x5c &* ones)
+        let isQuote = ~((quote &+ 0x7f &* ones) | quote) & highs       // 0x80 where byte == 0x22
+        let isBackslash = ~((backslash &+ 0x7f &* ones) | backslash) & highs
+        return (below20 | isQuote | isBackslash) & ascii & highs != 0
     }
 }
 
 /// A growable byte buffer with no generic machinery between a writer and `memcpy`: the writer
 /// appends a few bytes at a time, megabytes of them, and each append is a bounds check and a
-/// copy. Owned by one writer at a time (`JSONWriter.unique` copies a shared one first).
+/// copy. Owned by one writer at a time (`JSONWriter.makeUnique` copies a shared one first).
 final class ByteStorage: @unchecked Sendable {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int

@@ -1,5 +1,6 @@
 import Foundation
-import SluiceSystem
+@testable import SluiceSystem
+import SluiceTestSupport
 import Testing
 
 /// The writer against Foundation's JSONSerialization, which reads back what it wrote, and
@@ -73,5 +74,30 @@ import Testing
         let expected = "[\n" + Array(repeating: "  \"" + long + "\"", count: 300).joined(separator: ",\n") + "\n]"
         #expect(String(decoding: drained, as: UTF8.self) == expected)
         #expect(big.pending == 0 && big.bytes.isEmpty)
+    }
+
+    /// The eight-bytes-at-a-time escape test against the byte-by-byte rule: every byte value
+    /// at every position of a word, and random words and strings of every length up to 40.
+    @Test func escapeScanAgreesWithTheRule() {
+        func rule(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5c }
+        for value in 0...255 {
+            for position in 0..<8 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = UInt8(value)
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                #expect(JSONEscapes.needed(inWord: word) == rule(UInt8(value)), "byte \(value) at \(position)")
+            }
+        }
+        var random = SplitMix64(seed: 0x5eed)
+        for _ in 0..<20_000 {
+            let count = Int(random.next() % 41)
+            // Mostly printable, sometimes a byte that needs escaping or one above 0x7f.
+            let bytes = (0..<count).map { _ -> UInt8 in
+                let r = random.next()
+                return r % 16 == 0 ? UInt8(truncatingIfNeeded: r >> 8) : UInt8(0x20 + (r >> 8) % 0x5f)
+            }
+            let expected = bytes.contains(where: rule)
+            #expect(bytes.withUnsafeBufferPointer { JSONEscapes.needed(in: $0) } == expected)
+        }
     }
 }
