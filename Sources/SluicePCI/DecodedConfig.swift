@@ -12,76 +12,94 @@ public struct DecodedConfig: Sendable {
     public let capabilities: CapabilityList?
     public let items: [Item]
     public let problems: [String]
-    /// Where the capabilities every scan and audit asks about sit in `items` (-1: absent),
-    /// found once while decoding rather than searched for on every question.
-    private let positions: Positions
-    private struct Positions: Sendable {
-        var express: Int32 = -1, acs: Int32 = -1, msix: Int32 = -1, sriov: Int32 = -1, ats: Int32 = -1, pm: Int32 = -1
-    }
+    /// The first of each capability every scan and audit asks about, kept typed when decoding
+    /// (not searched for and cast on every question).
+    public let express: ExpressCapability?
+    public let acs: ACSCapability?
+    public let msix: MSIXCapability?
+    public let sriov: SRIOVCapability?
+    public let ats: ATSCapability?
+    public let powerManagement: PowerManagementCapability?
 
     /// `capabilities: false` decodes the header only (for a 64-byte read on purpose).
     public init(_ config: ConfigSpace, capabilities decodeCapabilities: Bool = true) {
         self.config = config
         guard let header = ConfigHeader(config) else {
-            self.header = nil; capabilities = nil; items = []; positions = Positions()
+            express = nil; acs = nil; msix = nil; sriov = nil; ats = nil; powerManagement = nil
+            self.header = nil; capabilities = nil; items = []
             problems = ["config space is \(config.count) bytes, shorter than the 64-byte header"]
             return
         }
         self.header = header
-        guard decodeCapabilities else { self.capabilities = nil; items = []; problems = []; positions = Positions(); return }
+        guard decodeCapabilities else {
+            express = nil; acs = nil; msix = nil; sriov = nil; ats = nil; powerManagement = nil
+            self.capabilities = nil; items = []; problems = []
+            return
+        }
         let list = CapabilityList(config, header: header)
         capabilities = list
         var problems = list.problems
         var items: [Item] = []
         items.reserveCapacity(list.standard.count + list.extended.count)
-        var positions = Positions()
+        var kept = (express: ExpressCapability?.none, acs: ACSCapability?.none, msix: MSIXCapability?.none,
+                    sriov: SRIOVCapability?.none, ats: ATSCapability?.none, powerManagement: PowerManagementCapability?.none)
         for entry in [list.standard, list.extended].joined() {
-            let kind = decodedKind(of: entry)
-            let decoded = kind.flatMap { $0.init(config, at: entry.offset) }
+            let kind = DecodedKinds.index(of: entry)
+            let decoded: (any DecodedCapability)?
+            // The kinds asked about often are made as their own type and kept; the rest
+            // through the table.
+            switch kind {
+            case DecodedKinds.express?:
+                let c = ExpressCapability(config, at: entry.offset); decoded = c; if kept.express == nil { kept.express = c }
+            case DecodedKinds.acs?:
+                let c = ACSCapability(config, at: entry.offset); decoded = c; if kept.acs == nil { kept.acs = c }
+            case DecodedKinds.msix?:
+                let c = MSIXCapability(config, at: entry.offset); decoded = c; if kept.msix == nil { kept.msix = c }
+            case DecodedKinds.sriov?:
+                let c = SRIOVCapability(config, at: entry.offset); decoded = c; if kept.sriov == nil { kept.sriov = c }
+            case DecodedKinds.ats?:
+                let c = ATSCapability(config, at: entry.offset); decoded = c; if kept.ats == nil { kept.ats = c }
+            case DecodedKinds.powerManagement?:
+                let c = PowerManagementCapability(config, at: entry.offset); decoded = c; if kept.powerManagement == nil { kept.powerManagement = c }
+            case let k?: decoded = DecodedKinds.all[k].init(config, at: entry.offset)
+            case nil: decoded = nil
+            }
             if decoded == nil, kind != nil {
                 problems.append("\(entry.name) at 0x\(hex(entry.offset, width: 2)) runs past the config space read")
             }
-            if let kind, decoded != nil { Self.note(kind, at: Int32(items.count), in: &positions) }
             items.append(Item(entry: entry, decoded: decoded))
         }
         self.items = items
         self.problems = problems
-        self.positions = positions
-    }
-
-    public var express: ExpressCapability? { decoded(at: positions.express) }
-    public var acs: ACSCapability? { decoded(at: positions.acs) }
-    public var msix: MSIXCapability? { decoded(at: positions.msix) }
-    public var sriov: SRIOVCapability? { decoded(at: positions.sriov) }
-    public var ats: ATSCapability? { decoded(at: positions.ats) }
-    public var powerManagement: PowerManagementCapability? { decoded(at: positions.pm) }
-
-    private func decoded<T: DecodedCapability>(at i: Int32) -> T? {
-        i >= 0 ? items[Int(i)].decoded as? T : nil
-    }
-
-    /// Records the first decoded capability of each kind asked about often.
-    private static func note(_ kind: any DecodedCapability.Type, at i: Int32, in positions: inout Positions) {
-        func first(_ p: inout Int32) { if p < 0 { p = i } }
-        switch kind {
-        case is ExpressCapability.Type: first(&positions.express)
-        case is ACSCapability.Type: first(&positions.acs)
-        case is MSIXCapability.Type: first(&positions.msix)
-        case is SRIOVCapability.Type: first(&positions.sriov)
-        case is ATSCapability.Type: first(&positions.ats)
-        case is PowerManagementCapability.Type: first(&positions.pm)
-        default: break
-        }
+        express = kept.express; acs = kept.acs; msix = kept.msix; sriov = kept.sriov; ats = kept.ats
+        powerManagement = kept.powerManagement
     }
 }
 
 /// Every capability Sluice decodes: the one place a list entry's id is tied to its type.
-private let decodedKinds: [any DecodedCapability.Type] = [
-    PowerManagementCapability.self, MSICapability.self, ExpressCapability.self, MSIXCapability.self,
-    AERCapability.self, SerialNumberCapability.self, ACSCapability.self, ATSCapability.self,
-    SRIOVCapability.self, PRICapability.self, ResizableBARCapability.self, PASIDCapability.self,
-]
+enum DecodedKinds {
+    static let all: [any DecodedCapability.Type] = [
+        PowerManagementCapability.self, MSICapability.self, ExpressCapability.self, MSIXCapability.self,
+        AERCapability.self, SerialNumberCapability.self, ACSCapability.self, ATSCapability.self,
+        SRIOVCapability.self, PRICapability.self, ResizableBARCapability.self, PASIDCapability.self,
+    ]
+    static let powerManagement = 0, express = 2, msix = 3, acs = 6, ats = 7, sriov = 8
 
-private func decodedKind(of e: CapabilityEntry) -> (any DecodedCapability.Type)? {
-    decodedKinds.first { $0.capabilityID == e.id && $0.isExtended == e.isExtended }
+    /// The kind of each id, standard ids first (256) then extended (the 16-bit id space, where
+    /// the kinds sit low): built once, so an entry's kind is one array read, not a walk over
+    /// every kind's static properties.
+    private static let table: [Int8] = {
+        var t = [Int8](repeating: -1, count: 256 + 256)
+        for (i, kind) in all.enumerated() {
+            precondition(kind.capabilityID < 256, "DecodedKinds: capability id past the table")
+            t[(kind.isExtended ? 256 : 0) + Int(kind.capabilityID)] = Int8(i)
+        }
+        return t
+    }()
+
+    static func index(of e: CapabilityEntry) -> Int? {
+        guard e.id < 256 else { return nil }
+        let k = table[(e.isExtended ? 256 : 0) + Int(e.id)]
+        return k >= 0 ? Int(k) : nil
+    }
 }
