@@ -1,9 +1,9 @@
 // The system-call floor of `sluice audit --sysfs-root TREE`: the same reads the audit makes of a
 // captured tree (the walk down sys/devices a level at a time, each directory opened beneath
-// its parent's descriptor and listed once; config, class, the driver and group links, a
-// bridge's subsystem ids, each group's type and reserved regions, a stat before each group
-// file), on as many threads as the audit, with none of its parsing, judging or output. What
-// the audit costs beyond this is Sluice's own work.
+// its parent's descriptor and listed once; config, class, the driver and group links, each
+// group's type and reserved regions, a stat before each group file), on as many threads as
+// the audit, with none of its parsing, judging or output. What the audit costs beyond this is
+// Sluice's own work.
 //
 // Usage: floor TREE   (prints nothing; time the whole process)
 #define _GNU_SOURCE
@@ -88,12 +88,8 @@ static void enter(const struct entry *e) {
         off += reclen;
     }
     if (e->is_device) {
-        ssize_t c = read_file(dir, "config", config, sizeof config);
+        read_file(dir, "config", config, sizeof config);
         read_file(dir, "class", small, sizeof small);
-        if (c > 0x0e && (config[0x0e] & 0x7f) == 1) {
-            read_file(dir, "subsystem_vendor", small, sizeof small);
-            read_file(dir, "subsystem_device", small, sizeof small);
-        }
         static const char *links[] = {"driver", "iommu_group", "physfn"};
         for (int i = 0; i < 3; i++)
             if (listed(listing, n, links[i])) readlinkat(dir, links[i], link, sizeof link);

@@ -91,6 +91,7 @@ public enum StandardCapabilityID {
     public static let powerManagement: UInt16 = 0x01
     public static let msi: UInt16 = 0x05
     public static let vendorSpecific: UInt16 = 0x09
+    public static let bridgeSubsystemVendorID: UInt16 = 0x0d
     public static let pciExpress: UInt16 = 0x10
     public static let msix: UInt16 = 0x11
 }

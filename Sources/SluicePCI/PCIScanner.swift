@@ -274,6 +274,8 @@ public struct PCIScanner: Sendable {
                           revision: revision, config: decoded)
         if case .endpoint(let sv, let sd, _, _, _)? = header?.layout {
             d.subsystemVendorID = sv; d.subsystemDeviceID = sd
+        } else if case .bridge? = header?.layout, let ids = Self.bridgeSubsystem(decoded) {
+            d.subsystemVendorID = ids.vendor; d.subsystemDeviceID = ids.device
         } else {
             d.subsystemVendorID = number("subsystem_vendor", required: false).map { UInt16(truncatingIfNeeded: $0) }
             d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
@@ -309,6 +311,16 @@ public struct PCIScanner: Sendable {
         if details.contains(.removable) { d.removable = text("removable") }
         d.problems = problems + decoded.problems
         return d
+    }
+
+    /// A bridge's subsystem ids as the kernel sets them (pci_setup_device) and lspci reads them:
+    /// from its Bridge Subsystem Vendor ID capability, zero without one. nil when the
+    /// capabilities could not be read (a 64-byte config): then the sysfs files say.
+    static func bridgeSubsystem(_ decoded: DecodedConfig) -> (vendor: UInt16, device: UInt16)? {
+        guard let list = decoded.capabilities, !list.unreadable else { return nil }
+        guard let cap = list.standard.first(where: { $0.id == StandardCapabilityID.bridgeSubsystemVendorID }) else { return (0, 0) }
+        guard let vendor = decoded.config.u16(cap.offset + 4), let device = decoded.config.u16(cap.offset + 6) else { return nil }
+        return (vendor, device)
     }
 
     /// A non-negative decimal number (an IOMMU group id), nil for anything else.
