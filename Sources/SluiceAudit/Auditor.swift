@@ -85,7 +85,7 @@ public struct Auditor {
                 let members = predicted[k].members    // both in address order when they agree
                 return members.count == g.devices.count && (members == g.devices || Set(members) == Set(g.devices))
             }
-            var why = g.devices.first.flatMap { maker.predictedExplanations[$0] } ?? []
+            var why = g.devices.first.map { maker.explanation(of: $0) } ?? []
             if g.devices.count > 1 && why.isEmpty { why = ["(the predictor did not explain this group: see prediction_matches)"] }
             return GroupSummary(id: g.id, type: g.type, members: g.devices.map(\.description), viable: blocking.isEmpty,
                                 blockingMembers: blocking.map { "\($0) (\(maker.driver(of: $0) ?? "?"))" },
@@ -93,8 +93,7 @@ public struct Auditor {
                                 predictionMatches: matches)
         }
         // Each verdict reads only the shared, finished facts: thousands of them share the CPUs.
-        // Each device borrowed from the array's buffer, not copied out of it.
-        let verdicts = Parallel.map(count: s.pci.devices.count) { i in s.pci.devices.withUnsafeBufferPointer { maker.make($0[i]) } }
+        let verdicts = Parallel.map(count: s.pci.devices.count) { maker.make(at: $0) }
         var problems = s.problems + platform.problems
         let mismatched = groups.filter { $0.predictionMatches == false }.map { "\($0.id)" }
         if !mismatched.isEmpty {

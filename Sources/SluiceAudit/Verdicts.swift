@@ -16,15 +16,20 @@ struct VerdictMaker: Sendable {
     let platform: PlatformFacts
     let predictor: GroupPredictor
     let critical: [PCIAddress: [String]]
-    let groupOf: [PCIAddress: HostSnapshot.KernelGroup]
     let rmrrDevices: [PCIAddress: String]
     /// Position of each address in `snapshot.pci.devices`: an index, not a dictionary of
     /// copies (a device is a large value; reading one field must not copy all of it).
     let position: [PCIAddress: Int]
     /// Every device below each bridge, as text: what a secondary bus reset of that bridge hits.
     let below: [PCIAddress: [String]]
-    /// Why each device's predicted group is what it is, in sentences: made once per group.
-    let predictedExplanations: [PCIAddress: [String]]
+    /// Per device (by position): its kernel group's index in `snapshot.groups`, and its
+    /// predicted group's explanation's index in `explanations` (-1: none).
+    let groupIndex: [Int32]
+    let explanationIndex: [Int32]
+    /// Why each predicted group is what it is, in sentences: made once per group.
+    let explanations: [[String]]
+    /// Per kernel group: its members other than bridges (the functions that go to VFIO with a device).
+    let groupEndpoints: [[PCIAddress]]
     /// The same for every device: made once, not once per device.
     let remappingUnconfirmed: String
 
@@ -41,20 +46,29 @@ struct VerdictMaker: Sendable {
         for i in devices.indices where position[devices[i].address] == nil { position[devices[i].address] = i }
         self.position = position
         var below: [PCIAddress: [String]] = [:]
-        for i in devices.indices {
+        for i in devices.indices where !devices[i].upstream.isEmpty {
             let text = devices[i].address.description
             for b in devices[i].upstream { below[b, default: []].append(text) }
         }
         self.below = below
-        var explanations = [PCIAddress: [String]](minimumCapacity: snapshot.pci.devices.count)
+        var explanationIndex = [Int32](repeating: -1, count: devices.count)
+        var explanations: [[String]] = []
+        explanations.reserveCapacity(predicted.count)
         for g in predicted {
-            let sentences = g.reasons.map(predictor.explain).sorted()
-            for m in g.members { explanations[m] = sentences }
+            explanations.append(g.reasons.map(predictor.explain).sorted())
+            for m in g.members { if let i = position[m] { explanationIndex[i] = Int32(explanations.count - 1) } }
         }
-        predictedExplanations = explanations
-        var g = [PCIAddress: HostSnapshot.KernelGroup](minimumCapacity: snapshot.pci.devices.count)
-        for group in snapshot.groups { for d in group.devices { g[d] = group } }
-        groupOf = g
+        self.explanationIndex = explanationIndex
+        self.explanations = explanations
+        var groupIndex = [Int32](repeating: -1, count: devices.count)
+        var endpoints: [[PCIAddress]] = []
+        endpoints.reserveCapacity(snapshot.groups.count)
+        for (k, group) in snapshot.groups.enumerated() {
+            for d in group.devices { if let i = position[d] { groupIndex[i] = Int32(k) } }
+            endpoints.append(group.devices.filter { a in position[a].map { !devices[$0].isBridge } ?? true })
+        }
+        self.groupIndex = groupIndex
+        groupEndpoints = endpoints
         var rmrr: [PCIAddress: String] = [:]
         let regions = platform.dmar?.reservedMemoryRegions ?? []
         // Secondary bus of each bridge, for device scopes that name a path through bridges
@@ -75,9 +89,19 @@ struct VerdictMaker: Sendable {
     }
 
     func driver(of a: PCIAddress) -> String? { position[a].flatMap { snapshot.pci.devices[$0].driver } }
-    func isBridge(_ a: PCIAddress) -> Bool? { position[a].map { snapshot.pci.devices[$0].isBridge } }
 
-    func make(_ d: borrowing PCIDevice) -> DeviceVerdict {
+    /// Why the predictor grouped `a` as it did (empty when it has no explanation).
+    func explanation(of a: PCIAddress) -> [String] {
+        guard let i = position[a], explanationIndex[i] >= 0 else { return [] }
+        return explanations[Int(explanationIndex[i])]
+    }
+
+    /// The verdict on the device at `i` in `snapshot.pci.devices`.
+    func make(at i: Int) -> DeviceVerdict {
+        snapshot.pci.devices.withUnsafeBufferPointer { make($0[i], at: i) }
+    }
+
+    private func make(_ d: borrowing PCIDevice, at index: Int) -> DeviceVerdict {
         var reasons: [String] = []
         var remedy: String? = nil
         var verdict = DeviceVerdict.Verdict.assignable
@@ -86,16 +110,16 @@ struct VerdictMaker: Sendable {
             if rank(v) > rank(verdict) { verdict = v; remedy = fix ?? remedy } else if remedy == nil { remedy = fix }
         }
 
-        let group = groupOf[d.address]
-        let members = group?.devices ?? []
-        let endpoints = members.filter { $0 != d.address && isBridge($0) != true }
+        let k = Int(groupIndex[index])
+        let groupID: Int? = k >= 0 ? snapshot.groups[k].id : nil
+        let endpoints = k >= 0 ? groupEndpoints[k].filter { $0 != d.address } : []
 
-        if let group, !platform.iommuEnabled {
+        if let groupID, !platform.iommuEnabled {
             // A group without remapping units: VFIO's no-IOMMU mode makes such groups, and a
             // captured tree may lack /sys/class/iommu. Either way nothing isolates its DMA.
-            worsen(.blocked, "IOMMU group \(group.id) but no IOMMU enabled (no remapping unit in /sys/class/iommu): nothing isolates its DMA",
+            worsen(.blocked, "IOMMU group \(groupID) but no IOMMU enabled (no remapping unit in /sys/class/iommu): nothing isolates its DMA",
                    "enable the IOMMU (see the platform checks)")
-        } else if group == nil {
+        } else if groupID == nil {
             worsen(.blocked, "no IOMMU group: the IOMMU is off or does not cover this device", "enable the IOMMU (see the platform checks)")
         }
         if d.isBridge {
@@ -107,7 +131,7 @@ struct VerdictMaker: Sendable {
         if d.baseClass == 0x06 && d.subclass == 0x01 {
             reasons.append("the ISA/LPC bridge: legacy platform devices (TPM, RTC, keyboard controller) sit behind it")
         }
-        if let range = rmrrDevices[d.address] {
+        if !rmrrDevices.isEmpty, let range = rmrrDevices[d.address] {
             let relaxable = d.baseClass == 0x03 || (d.baseClass == 0x0c && d.subclass == 0x03)
             if relaxable {
                 reasons.append("named by an RMRR (\(range)); graphics and USB RMRRs are relaxable, so the kernel allows assignment")
@@ -116,12 +140,13 @@ struct VerdictMaker: Sendable {
                        "a firmware setting may drop the RMRR; otherwise this device cannot be assigned")
             }
         }
-        if let why = critical[d.address] {
+        let hostNeeds = critical.isEmpty ? nil : critical[d.address]
+        if let why = hostNeeds {
             worsen(.blocked, "the host needs it: " + why.joined(separator: "; "), "move that function off this device first, or use --force knowingly")
         }
-        for peer in endpoints {
+        for peer in endpoints where !critical.isEmpty {
             if let why = critical[peer] {
-                worsen(.blocked, "shares IOMMU group \(group!.id) with \(peer), which the host needs (\(why.joined(separator: "; ")))",
+                worsen(.blocked, "shares IOMMU group \(groupID!) with \(peer), which the host needs (\(why.joined(separator: "; ")))",
                        "put the device in a slot whose root port has ACS, so it gets a group of its own")
             }
         }
@@ -145,7 +170,7 @@ struct VerdictMaker: Sendable {
         if verdict == .assignable, !endpoints.isEmpty {
             verdict = .assignableWithGroup
             let hostDriven = endpoints.filter { !Viability.managesDMAItself(driver(of: $0)) }
-            reasons.append("IOMMU group \(group!.id) also holds \(endpoints.map(\.description).joined(separator: ", ")): they go to VFIO together")
+            reasons.append("IOMMU group \(groupID!) also holds \(endpoints.map(\.description).joined(separator: ", ")): they go to VFIO together")
             if !hostDriven.isEmpty {
                 remedy = "bind the whole group: `sluice bind --group \(d.address)` (unbinds \(hostDriven.map { "\($0) from \(driver(of: $0) ?? "?")" }.joined(separator: ", ")))"
             }
@@ -168,13 +193,13 @@ struct VerdictMaker: Sendable {
         var exposure: [String] = []
         if d.removable == "removable" { exposure.append("external-facing port") }
         if d.config.ats?.enabled == true { exposure.append("ATS enabled") }
-        exposure += predictedExplanations[d.address] ?? []
+        if explanationIndex[index] >= 0 { exposure += explanations[Int(explanationIndex[index])] }
 
         let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")
         return DeviceVerdict(address: d.address.description,
                              description: description.isEmpty ? "[\(hex(d.vendorID, width: 4)):\(hex(d.deviceID, width: 4))]" : description,
-                             driver: d.driver, group: group?.id, verdict: verdict, reasons: reasons, remedy: remedy,
-                             groupPeers: endpoints.map(\.description), hostCritical: critical[d.address] ?? [],
+                             driver: d.driver, group: groupID, verdict: verdict, reasons: reasons, remedy: remedy,
+                             groupPeers: endpoints.map(\.description), hostCritical: hostNeeds ?? [],
                              reset: reset, exposure: exposure)
     }
 
