@@ -24,8 +24,10 @@ public enum SysfsError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Names to look for in a directory listing, with their UTF-8 bytes prepared once.
-public struct SysfsNames: Sendable {
+/// Names to look for in a directory listing, with their UTF-8 bytes prepared once. A class:
+/// every directory opened with a listing keeps one, and a reference is one retain where a
+/// struct of five arrays would be five.
+public final class SysfsNames: Sendable {
     public let names: [String]
     /// The names' bytes end to end, and where each starts and ends.
     let flat: [UInt8]

@@ -124,30 +124,22 @@ extension PCIScanner {
     private func enter(_ e: WalkEntry, from parents: WalkParents, base: String, rules: SysfsDirectory.Rules,
                        position: [PCIAddress: Int]) -> WalkStep {
         var children: [WalkEntry] = []
-        let upstreamBelow = e.address.map { e.upstream + [$0] } ?? e.upstream
         func child(_ name: UnsafeBufferPointer<UInt8>) {
             // As a link's components are read (`DeviceLink`): a PCI address in full.
-            if name.count >= 12, let a = PCIAddress(utf8: name) {
-                guard position[a] != nil else { return }
-                let text = String(decoding: name, as: UTF8.self)
-                children.append(WalkEntry(parent: -1, name: text, address: a, sysfsPath: e.sysfsPath + "/" + text, upstream: upstreamBelow))
-            } else if Self.isHostBridgeName(name) {
-                let text = String(decoding: name, as: UTF8.self)
-                children.append(WalkEntry(parent: -1, name: text, address: nil, sysfsPath: e.sysfsPath + "/" + text, upstream: upstreamBelow))
-            }
+            let a = name.count >= 12 ? PCIAddress(utf8: name) : nil
+            if let a { guard position[a] != nil else { return } } else if !Self.isHostBridgeName(name) { return }
+            let text = String(decoding: name, as: UTF8.self)
+            let upstream = e.address.map { e.upstream + [$0] } ?? e.upstream
+            children.append(WalkEntry(parent: -1, name: text, address: a, sysfsPath: e.sysfsPath + "/" + text, upstream: upstream))
         }
         do throws(SysfsError) {
             let dir = try SysfsDirectory.open(e.name, beneath: parents.descriptors[e.parent], path: base + "/" + e.sysfsPath,
                                               listing: e.address == nil ? Self.noNames : Self.attributeNames, rules: rules,
                                               subdirectory: child)
-            var step = WalkStep()
-            if let a = e.address { step.device = readDevice(a, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream) }
-            if !children.isEmpty {
-                // Kept for the next level; without a descriptor its children go by their links.
-                step.descriptor = fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
-                if step.descriptor >= 0 { step.children = children }
-            }
-            return step
+            let device = e.address.map { readDevice($0, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream) }
+            // Kept for the next level; without a descriptor its children go by their links.
+            let kept = children.isEmpty ? -1 : fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
+            return WalkStep(device: device, error: nil, children: kept >= 0 ? children : [], descriptor: kept)
         } catch {
             return WalkStep(error: error)
         }
