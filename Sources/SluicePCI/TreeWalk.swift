@@ -19,15 +19,17 @@ extension PCIScanner {
         var parent: Int
         var name: String
         var address: PCIAddress?
+        /// The function's place in the scan's sorted list (and result); -1 for a host bridge.
+        var position: Int
         /// Below `sys/devices`, as `PCIDevice.sysfsPath`.
         var sysfsPath: String
         /// The functions above it, nearest the root first.
         var upstream: [PCIAddress]
     }
 
-    /// What entering one directory gave.
+    /// What entering one directory gave (the device itself goes straight to its slot).
     struct WalkStep: Sendable {
-        var device: PCIDevice?
+        var placed = false
         var error: SysfsError?
         var children: [WalkEntry] = []
         /// The directory, kept open for its children (-1 when it has none).
@@ -40,6 +42,14 @@ extension PCIScanner {
         let descriptors: [CInt]
         init(_ descriptors: [CInt]) { self.descriptors = descriptors }
         deinit { for fd in descriptors where fd >= 0 { close(fd) } }
+    }
+
+    /// The result's storage while a level's threads fill it: each slot is written once, by the
+    /// one thread that enters that function (the walk lets each position into a level once).
+    final class WalkSlots: @unchecked Sendable {
+        let base: UnsafeMutablePointer<PCIDevice>
+        init(_ base: UnsafeMutablePointer<PCIDevice>) { self.base = base }
+        func put(_ device: consuming PCIDevice, at i: Int) { (base + i).initialize(to: device) }
     }
 
     static let noNames = SysfsNames([])
@@ -62,84 +72,89 @@ extension PCIScanner {
             let fd = fcntl(top.fd, F_DUPFD_CLOEXEC, 0)
             if fd >= 0 {
                 parents = WalkParents([fd])
-                level = hosts.sorted().map { WalkEntry(parent: 0, name: $0, address: nil, sysfsPath: $0, upstream: []) }
+                level = hosts.sorted().map { WalkEntry(parent: 0, name: $0, address: nil, position: -1, sysfsPath: $0, upstream: []) }
             }
         }
 
-        // Where each listed device was found: level and step, or -1.
-        var foundLevel = [Int32](repeating: -1, count: listed.count), foundStep = [Int32](repeating: -1, count: listed.count)
-        var twice = Set<Int>()
-        var steps: [[WalkStep]] = []
-        while !level.isEmpty, steps.count < Self.walkDepthLimit {
-            let entries = level, from = parents, scanner = self, index = position
-            var out = Parallel.mapShares(count: entries.count, serialBelow: 16) { indices, put in
-                for k in indices { put(k, scanner.enter(entries[k], from: from, base: base, rules: rules, position: index)) }
-            }
-            var next: [WalkEntry] = [], kept: [CInt] = []
-            for k in out.indices {
-                if let a = entries[k].address, let i = position[a] {
-                    if foundLevel[i] >= 0 || twice.contains(i) {
-                        twice.insert(i)
-                        foundLevel[i] = -1
-                        if out[k].descriptor >= 0 { close(out[k].descriptor) }
-                        continue
-                    }
-                    foundLevel[i] = Int32(steps.count); foundStep[i] = Int32(k)
-                }
-                guard out[k].descriptor >= 0 else { continue }
-                kept.append(out[k].descriptor)
-                for var child in out[k].children {
-                    child.parent = kept.count - 1
-                    next.append(child)
-                }
-                out[k].children = []
-            }
-            steps.append(out)
-            level = next
-            parents = WalkParents(kept)
-        }
-
-        // Listed devices the walk did not place, through their links.
-        let unplaced = listed.filter { foundLevel[$0.position] < 0 }
-        let throughLinks = unplaced.isEmpty ? [] : readThroughLinks(unplaced, failures: failures)
-        var nextUnplaced = 0
+        // Devices are read straight into the result's storage (4,096 of them are megabytes:
+        // a second copy would be as many fresh pages again).
         return [PCIDevice](unsafeUninitializedCapacity: listed.count) { buffer, initialized in
-            for l in listed {
-                let slot = buffer.baseAddress! + l.position
-                let found = Int(foundLevel[l.position]), k = Int(foundStep[l.position])
-                if found < 0 {
-                    slot.initialize(to: throughLinks[nextUnplaced])
-                    nextUnplaced += 1
-                } else if let device = steps[found][k].device.take() {
-                    slot.initialize(to: device)
-                } else {
-                    slot.initialize(to: Self.placeholder(l, steps[found][k].error ?? .missing(l.name), failures: failures))
+            let slots = WalkSlots(buffer.baseAddress!)
+            var placed = [Bool](repeating: false, count: listed.count)
+            var failed: [Int: SysfsError] = [:]
+            // Found in two places: left to its link, which names the real one.
+            var twice = Set<Int>()
+            var depth = 0
+            while !level.isEmpty, depth < Self.walkDepthLimit {
+                depth += 1
+                // A function met again (in this level, or placed before) is not entered:
+                // its slot is written by one thread at most, and then by its link.
+                var seen = [Int: Int]()
+                for e in level where e.position >= 0 { seen[e.position, default: 0] += 1 }
+                let entries = level.filter { e in
+                    guard e.position >= 0 else { return true }
+                    let i = e.position
+                    guard seen[i] == 1, !placed[i], failed[i] == nil, !twice.contains(i) else {
+                        if placed[i] { (buffer.baseAddress! + i).deinitialize(count: 1); placed[i] = false }
+                        failed[i] = nil
+                        twice.insert(i)
+                        return false
+                    }
+                    return true
                 }
+                let from = parents, scanner = self, index = position
+                let out = Parallel.mapShares(count: entries.count, serialBelow: 16) { indices, put in
+                    for k in indices { put(k, scanner.enter(entries[k], from: from, base: base, rules: rules, position: index, into: slots)) }
+                }
+                var next: [WalkEntry] = [], kept: [CInt] = []
+                for k in out.indices {
+                    let i = entries[k].position
+                    if i >= 0 {
+                        if out[k].placed { placed[i] = true } else if let error = out[k].error { failed[i] = error }
+                    }
+                    guard out[k].descriptor >= 0 else { continue }
+                    kept.append(out[k].descriptor)
+                    for var child in out[k].children {
+                        child.parent = kept.count - 1
+                        next.append(child)
+                    }
+                }
+                level = next
+                parents = WalkParents(kept)
             }
+
+            // Listed devices the walk did not place, through their links; those it could not
+            // read, as placeholders (dropped by the scan, their errors logged).
+            let unplaced = listed.filter { !placed[$0.position] && failed[$0.position] == nil }
+            let throughLinks = unplaced.isEmpty ? [] : readThroughLinks(unplaced, failures: failures)
+            for (l, device) in zip(unplaced, throughLinks) { (buffer.baseAddress! + l.position).initialize(to: device) }
+            for (i, error) in failed { (buffer.baseAddress! + i).initialize(to: Self.placeholder(listed[i], error, failures: failures)) }
             initialized = listed.count
         }
     }
 
     /// Opens and reads one entry of the walk, and names the directories below it.
     private func enter(_ e: WalkEntry, from parents: WalkParents, base: String, rules: SysfsDirectory.Rules,
-                       position: [PCIAddress: Int]) -> WalkStep {
+                       position: [PCIAddress: Int], into slots: WalkSlots) -> WalkStep {
         var children: [WalkEntry] = []
         func child(_ name: UnsafeBufferPointer<UInt8>) {
             // As a link's components are read (`DeviceLink`): a PCI address in full.
             let a = name.count >= 12 ? PCIAddress(utf8: name) : nil
-            if let a { guard position[a] != nil else { return } } else if !Self.isHostBridgeName(name) { return }
+            var at = -1
+            if let a { guard let i = position[a] else { return }; at = i } else if !Self.isHostBridgeName(name) { return }
             let text = String(decoding: name, as: UTF8.self)
             let upstream = e.address.map { e.upstream + [$0] } ?? e.upstream
-            children.append(WalkEntry(parent: -1, name: text, address: a, sysfsPath: e.sysfsPath + "/" + text, upstream: upstream))
+            children.append(WalkEntry(parent: -1, name: text, address: a, position: at, sysfsPath: e.sysfsPath + "/" + text,
+                                      upstream: upstream))
         }
         do throws(SysfsError) {
             let dir = try SysfsDirectory.open(e.name, beneath: parents.descriptors[e.parent], path: base + "/" + e.sysfsPath,
                                               listing: e.address == nil ? Self.noNames : Self.attributeNames, rules: rules,
                                               subdirectory: child)
-            let device = e.address.map { readDevice($0, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream) }
+            if let a = e.address { slots.put(readDevice(a, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream), at: e.position) }
             // Kept for the next level; without a descriptor its children go by their links.
             let kept = children.isEmpty ? -1 : fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
-            return WalkStep(device: device, error: nil, children: kept >= 0 ? children : [], descriptor: kept)
+            return WalkStep(placed: e.address != nil, error: nil, children: kept >= 0 ? children : [], descriptor: kept)
         } catch {
             return WalkStep(error: error)
         }

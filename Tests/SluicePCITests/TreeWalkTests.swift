@@ -95,10 +95,19 @@ import Testing
         try fm.createDirectory(atPath: decoy, withIntermediateDirectories: true)
         fm.createFile(atPath: decoy + "/config", contents: Data(ConfigBuilder(device: 0x2222).bytes))
 
+        // And one found a level apart: first a decoy on a root bus, then the real one below the
+        // bridge (the walk has already read the decoy when it meets the second).
+        tree.add(.init(address: "0000:02:00.0", config: ConfigBuilder(device: 0x3333).bytes, parent: "0000:00:1c.0", host: "pci0000:00"))
+        let early = tree.root + "/sys/devices/pci0000:02/0000:02:00.0"
+        try fm.createDirectory(atPath: early, withIntermediateDirectories: true)
+        fm.createFile(atPath: early + "/config", contents: Data(ConfigBuilder(device: 0x4444).bytes))
+
         let (walked, walkedText) = try scan(tree.root, walk: true)
         let (_, linkedText) = try scan(tree.root, walk: false)
         #expect(walkedText == linkedText)
-        #expect(walked.devices.map(\.address.description) == ["0000:00:02.0", "0000:00:1c.0", "0000:01:00.0", "1234:00:00.0"])
+        #expect(walked.devices.map(\.address.description) == ["0000:00:02.0", "0000:00:1c.0", "0000:01:00.0", "0000:02:00.0", "1234:00:00.0"])
+        let late = try #require(walked.device(PCIAddress("0000:02:00.0")!))
+        #expect(late.deviceID == 0x3333 && late.upstream == [PCIAddress("0000:00:1c.0")!])
         let hyperV = try #require(walked.device(PCIAddress("1234:00:00.0")!))
         #expect(hyperV.sysfsPath == "LNXSYSTM:00/VMBUS:00/f8b3781a/pci1234:00/1234:00:00.0" && hyperV.iommuGroup == 9)
         #expect(walked.device(PCIAddress("0000:01:00.0")!)?.sysfsPath == "elsewhere/0000:01:00.0")
