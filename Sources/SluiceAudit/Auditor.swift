@@ -60,9 +60,11 @@ public struct Auditor {
     struct Prediction: Sendable {
         let predictor: GroupPredictor
         let groups: [GroupPredictor.Group]
+        let tables: ScanTables
         init(_ devices: [PCIDevice], quirks: KernelQuirks) {
             predictor = GroupPredictor(devices: devices, quirks: quirks)
             groups = predictor.predict()
+            tables = ScanTables(devices: devices, predictor: predictor, predicted: groups)
         }
     }
 
@@ -70,19 +72,15 @@ public struct Auditor {
         let platform = PlatformFacts(s, memlock: options.guestMemory.map(MemlockBudget.init),
                                      memlockLimit: s.memlockLimit, hasIPCLock: s.hasIPCLock)
         let predictor = prediction.predictor, predicted = prediction.groups
-        let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, predicted: predicted)
-
-        // Which predicted group each function is in (an index, not a set per member).
-        var predictedIndex = [PCIAddress: Int](minimumCapacity: s.pci.devices.count)
-        for (k, g) in predicted.enumerated() { for m in g.members { predictedIndex[m] = k } }
-        let predictedGroupOf = predictedIndex
+        let tables = prediction.tables
+        let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, tables: tables)
 
         let groups = Parallel.map(count: s.groups.count) { i -> GroupSummary in
             let g = s.groups[i]
             let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
             let matches = g.devices.first.map { first -> Bool in
-                guard let k = predictedGroupOf[first] else { return false }
-                let members = predicted[k].members    // both in address order when they agree
+                guard let i = tables.position[first], tables.predictedGroup[i] >= 0 else { return false }
+                let members = predicted[Int(tables.predictedGroup[i])].members    // both in address order when they agree
                 return members.count == g.devices.count && (members == g.devices || Set(members) == Set(g.devices))
             }
             var why = g.devices.first.map { maker.explanation(of: $0) } ?? []

@@ -17,49 +17,23 @@ struct VerdictMaker: Sendable {
     let predictor: GroupPredictor
     let critical: [PCIAddress: [String]]
     let rmrrDevices: [PCIAddress: String]
-    /// Position of each address in `snapshot.pci.devices`: an index, not a dictionary of
-    /// copies (a device is a large value; reading one field must not copy all of it).
-    let position: [PCIAddress: Int]
-    /// Every device below each bridge, as text: what a secondary bus reset of that bridge hits.
-    let below: [PCIAddress: [String]]
-    /// Per device (by position): its kernel group's index in `snapshot.groups`, and its
-    /// predicted group's explanation's index in `explanations` (-1: none).
+    /// Positions, reset domains and the predictor's explanations (made beside the snapshot).
+    let tables: ScanTables
+    /// Per device (by position): its kernel group's index in `snapshot.groups` (-1: none).
     let groupIndex: [Int32]
-    let explanationIndex: [Int32]
-    /// Why each predicted group is what it is, in sentences: made once per group.
-    let explanations: [[String]]
     /// Per kernel group: its members other than bridges (the functions that go to VFIO with a device).
     let groupEndpoints: [[PCIAddress]]
     /// The same for every device: made once, not once per device.
     let remappingUnconfirmed: String
 
-    init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, predicted: [GroupPredictor.Group]) {
+    init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, tables: ScanTables) {
         self.snapshot = snapshot
         self.platform = platform
         self.predictor = predictor
+        self.tables = tables
         remappingUnconfirmed = "interrupt remapping not confirmed (\(platform.interruptRemapping.detail))"
         critical = HostCritical.find(snapshot)
-        // Sized up front: growing a dictionary of thousands rehashes and copies it repeatedly.
-        var position = [PCIAddress: Int](minimumCapacity: snapshot.pci.devices.count)
-        // Devices are read by index throughout: iterating the array would copy each one.
-        let devices = snapshot.pci.devices
-        for i in devices.indices where position[devices[i].address] == nil { position[devices[i].address] = i }
-        self.position = position
-        var below: [PCIAddress: [String]] = [:]
-        for i in devices.indices where !devices[i].upstream.isEmpty {
-            let text = devices[i].address.description
-            for b in devices[i].upstream { below[b, default: []].append(text) }
-        }
-        self.below = below
-        var explanationIndex = [Int32](repeating: -1, count: devices.count)
-        var explanations: [[String]] = []
-        explanations.reserveCapacity(predicted.count)
-        for g in predicted {
-            explanations.append(g.reasons.map(predictor.explain).sorted())
-            for m in g.members { if let i = position[m] { explanationIndex[i] = Int32(explanations.count - 1) } }
-        }
-        self.explanationIndex = explanationIndex
-        self.explanations = explanations
+        let devices = snapshot.pci.devices, position = tables.position
         var groupIndex = [Int32](repeating: -1, count: devices.count)
         var endpoints: [[PCIAddress]] = []
         endpoints.reserveCapacity(snapshot.groups.count)
@@ -88,13 +62,10 @@ struct VerdictMaker: Sendable {
         rmrrDevices = rmrr
     }
 
-    func driver(of a: PCIAddress) -> String? { position[a].flatMap { snapshot.pci.devices[$0].driver } }
+    func driver(of a: PCIAddress) -> String? { tables.position[a].flatMap { snapshot.pci.devices[$0].driver } }
 
     /// Why the predictor grouped `a` as it did (empty when it has no explanation).
-    func explanation(of a: PCIAddress) -> [String] {
-        guard let i = position[a], explanationIndex[i] >= 0 else { return [] }
-        return explanations[Int(explanationIndex[i])]
-    }
+    func explanation(of a: PCIAddress) -> [String] { tables.position[a].map(tables.explanation(at:)) ?? [] }
 
     /// The verdict on the device at `i` in `snapshot.pci.devices`.
     func make(at i: Int) -> DeviceVerdict {
@@ -184,7 +155,7 @@ struct VerdictMaker: Sendable {
                                  busResetAlsoResets: [])
         if let parent = d.upstream.last {
             let own = d.address.description
-            reset.busResetAlsoResets = (below[parent] ?? []).filter { $0 != own }
+            reset.busResetAlsoResets = (tables.below[parent] ?? []).filter { $0 != own }
         }
         if reset.methods.isEmpty && !reset.functionLevelReset && !reset.pmResetWithoutSoftReset {
             reasons.append("no function reset: state can leak between guests unless a bus reset is possible")
@@ -193,7 +164,7 @@ struct VerdictMaker: Sendable {
         var exposure: [String] = []
         if d.removable == "removable" { exposure.append("external-facing port") }
         if d.config.ats?.enabled == true { exposure.append("ATS enabled") }
-        if explanationIndex[index] >= 0 { exposure += explanations[Int(explanationIndex[index])] }
+        exposure += tables.explanation(at: index)
 
         let description = [d.vendorName, d.deviceName].compactMap { $0 }.joined(separator: " ")
         return DeviceVerdict(address: d.address.description,
@@ -206,4 +177,45 @@ struct VerdictMaker: Sendable {
     private func rank(_ v: DeviceVerdict.Verdict) -> Int {
         switch v { case .assignable: 0; case .assignableWithGroup: 1; case .unsafe: 2; case .blocked: 3 }
     }
+}
+
+/// What the verdicts look up about each device that depends on the scan and the prediction
+/// alone: made in the prediction's stage, beside the reading of the rest of the snapshot, not
+/// in the serial stretch after it.
+struct ScanTables: Sendable {
+    /// Position of each address in the scan's devices: an index, not a dictionary of copies
+    /// (a device is a large value; reading one field must not copy all of it).
+    let position: [PCIAddress: Int]
+    /// Every device below each bridge, as text: what a secondary bus reset of that bridge hits.
+    let below: [PCIAddress: [String]]
+    /// Per device (by position): its predicted group's index (-1: none).
+    let predictedGroup: [Int32]
+    /// Why each predicted group is what it is, in sentences: made once per group.
+    let explanations: [[String]]
+
+    init(devices: [PCIDevice], predictor: GroupPredictor, predicted: [GroupPredictor.Group]) {
+        // Sized up front: growing a dictionary of thousands rehashes and copies it repeatedly.
+        var position = [PCIAddress: Int](minimumCapacity: devices.count)
+        // Devices are read by index throughout: iterating the array would copy each one.
+        for i in devices.indices where position[devices[i].address] == nil { position[devices[i].address] = i }
+        self.position = position
+        var below: [PCIAddress: [String]] = [:]
+        for i in devices.indices where !devices[i].upstream.isEmpty {
+            let text = devices[i].address.description
+            for b in devices[i].upstream { below[b, default: []].append(text) }
+        }
+        self.below = below
+        var predictedGroup = [Int32](repeating: -1, count: devices.count)
+        var explanations: [[String]] = []
+        explanations.reserveCapacity(predicted.count)
+        for (k, g) in predicted.enumerated() {
+            explanations.append(g.reasons.map(predictor.explain).sorted())
+            for m in g.members { if let i = position[m] { predictedGroup[i] = Int32(k) } }
+        }
+        self.predictedGroup = predictedGroup
+        self.explanations = explanations
+    }
+
+    /// The predictor's explanation of the device at `i` (empty when it has none).
+    func explanation(at i: Int) -> [String] { predictedGroup[i] >= 0 ? explanations[Int(predictedGroup[i])] : [] }
 }
