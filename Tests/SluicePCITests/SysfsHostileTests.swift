@@ -144,6 +144,22 @@ import Testing
         #expect(ListingFilesystems.largestEntry == 280)
     }
 
+    /// `list` reads a directory of thousands of entries (bus/pci/devices, the IOMMU groups of
+    /// a big machine) over several getdents64 replies, every name once, without `.` and `..`,
+    /// and refuses one longer than its limit.
+    @Test func bigDirectoriesAreListedWholeAndBounded() throws {
+        let tree = TreeBuilder("biglist")
+        defer { tree.remove() }
+        let dir = tree.root + "/many"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // 3,000 names of ~70 bytes: over 64 KiB of directory entries.
+        let names = (0..<3000).map { "entry-\(String(repeating: "n", count: 60))-\($0)" }
+        for n in names { FileManager.default.createFile(atPath: dir + "/" + n, contents: nil) }
+        let root = try SysfsRoot.open(tree.root)
+        #expect(try root.list("many").sorted() == names.sorted())
+        #expect(throws: SysfsError.tooLarge(tree.root + "/many", limit: 2999)) { try root.list("many", limit: 2999) }
+    }
+
     @Test func truncatedConfigDegradesClearly() throws {
         let tree = TreeBuilder("nonroot")
         defer { tree.remove() }
