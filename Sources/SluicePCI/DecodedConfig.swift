@@ -45,22 +45,21 @@ public struct DecodedConfig: Sendable {
                     sriov: SRIOVCapability?.none, ats: ATSCapability?.none, powerManagement: PowerManagementCapability?.none)
         for entry in [list.standard, list.extended].joined() {
             let kind = DecodedKinds.index(of: entry)
+            /// Made as its own type, and kept when it is the first of its kind.
+            func keep<T: DecodedCapability>(_ first: inout T?) -> T? {
+                let c = T(config, at: entry.offset)
+                if first == nil { first = c }
+                return c
+            }
             let decoded: (any DecodedCapability)?
-            // The kinds asked about often are made as their own type and kept; the rest
-            // through the table.
+            // The kinds asked about often are kept typed; the rest made through the table.
             switch kind {
-            case DecodedKinds.express?:
-                let c = ExpressCapability(config, at: entry.offset); decoded = c; if kept.express == nil { kept.express = c }
-            case DecodedKinds.acs?:
-                let c = ACSCapability(config, at: entry.offset); decoded = c; if kept.acs == nil { kept.acs = c }
-            case DecodedKinds.msix?:
-                let c = MSIXCapability(config, at: entry.offset); decoded = c; if kept.msix == nil { kept.msix = c }
-            case DecodedKinds.sriov?:
-                let c = SRIOVCapability(config, at: entry.offset); decoded = c; if kept.sriov == nil { kept.sriov = c }
-            case DecodedKinds.ats?:
-                let c = ATSCapability(config, at: entry.offset); decoded = c; if kept.ats == nil { kept.ats = c }
-            case DecodedKinds.powerManagement?:
-                let c = PowerManagementCapability(config, at: entry.offset); decoded = c; if kept.powerManagement == nil { kept.powerManagement = c }
+            case DecodedKinds.express?: decoded = keep(&kept.express)
+            case DecodedKinds.acs?: decoded = keep(&kept.acs)
+            case DecodedKinds.msix?: decoded = keep(&kept.msix)
+            case DecodedKinds.sriov?: decoded = keep(&kept.sriov)
+            case DecodedKinds.ats?: decoded = keep(&kept.ats)
+            case DecodedKinds.powerManagement?: decoded = keep(&kept.powerManagement)
             case let k?: decoded = DecodedKinds.all[k].init(config, at: entry.offset)
             case nil: decoded = nil
             }

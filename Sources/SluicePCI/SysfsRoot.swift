@@ -156,38 +156,12 @@ public struct SysfsDirectory: ~Copyable {
     private static func listTypes(_ fd: CInt, path: String, of names: SysfsNames, shortListingIsComplete: Bool,
                                   subdirectory: (UnsafeBufferPointer<UInt8>) -> Void) throws(SysfsError) -> [UInt8] {
         var types = [UInt8](repeating: 0, count: names.names.count)
-        // Raw getdents64 on the descriptor we keep: no opendir/dup round trips per device.
-        var failure: SysfsError?
-        withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 8) { buf in
-            var total = 0
-            while true {
-                let n = csluice_getdents64(fd, buf.baseAddress!, buf.count)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .system(.current("getdents \(path)")); return
-                }
-                if n == 0 { return }
-                total += n
-                // One call per device directory instead of two, where the filesystem allows.
-                let complete = shortListingIsComplete && buf.count - n >= ListingFilesystems.largestEntry
-                if total > 1 << 20 { failure = .tooLarge(path, limit: 1 << 20); return }
-                var off = 0
-                while off + 19 < n {
-                    // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
-                    let rec = buf.baseAddress! + off
-                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
-                    guard reclen >= 20, off + reclen <= n else { break }
-                    let type = rec.load(fromByteOffset: 18, as: UInt8.self)
-                    let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
-                    let entry = UnsafeBufferPointer(start: name, count: strnlen((rec + 19).assumingMemoryBound(to: CChar.self), reclen - 19))
-                    if let i = names.index(of: entry) { types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type }
-                    if type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) { subdirectory(entry) }
-                    off += reclen
-                }
-                if complete { return }
-            }
+        // One call per device directory instead of two, where the filesystem allows.
+        try DirectoryEntries.read(fd, path: path, bufferSize: 16384, shortReplyEnds: shortListingIsComplete) { name, type in
+            if let i = names.index(of: name) { types[i] = type == 0 ? UInt8(DT_UNKNOWN) : type }
+            if type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) { subdirectory(name) }
+            return true
         }
-        if let failure { throw failure }
         return types
     }
 
@@ -319,34 +293,15 @@ public struct SysfsDirectory: ~Copyable {
         let fd = try openBeneath(relative, flags: O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         var names: [String] = []
-        var failure: SysfsError?
-        // Raw getdents64 into one buffer: a directory of thousands (bus/pci/devices, the IOMMU
-        // groups) is a few calls, each name made a String straight from its bytes.
-        withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 8) { buf in
-            while true {
-                let n = csluice_getdents64(fd, buf.baseAddress!, buf.count)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .system(.current("getdents \(child(relative))")); return
-                }
-                if n == 0 { return }
-                var off = 0
-                while off + 19 < n {
-                    // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
-                    let rec = buf.baseAddress! + off
-                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
-                    guard reclen >= 20, off + reclen <= n else { break }
-                    off += reclen
-                    let count = strnlen((rec + 19).assumingMemoryBound(to: CChar.self), reclen - 19)
-                    let name = UnsafeRawBufferPointer(start: rec + 19, count: count)
-                    let dot = UInt8(ascii: ".")
-                    if (count == 1 && name[0] == dot) || (count == 2 && name[0] == dot && name[1] == dot) { continue }
-                    names.append(String(decoding: name, as: UTF8.self))
-                    if names.count > limit { failure = .tooLarge(child(relative), limit: limit); return }
-                }
-            }
+        var tooMany = false
+        // A directory of thousands (bus/pci/devices, the IOMMU groups) in a few calls.
+        try DirectoryEntries.read(fd, path: child(relative), bufferSize: 1 << 16, maxBytes: .max,
+                                  shortReplyEnds: shortListingIsComplete) { name, _ in
+            names.append(String(decoding: name, as: UTF8.self))
+            tooMany = names.count > limit
+            return !tooMany
         }
-        if let failure { throw failure }
+        if tooMany { throw .tooLarge(child(relative), limit: limit) }
         return names
     }
 
