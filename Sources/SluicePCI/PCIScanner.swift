@@ -81,25 +81,22 @@ public struct PCIScanner: Sendable {
     /// Scans. Throws only when the root itself or its PCI device directory cannot be listed.
     public func scan(filter: (PCIAddress) -> Bool = { _ in true }) throws(SysfsError) -> Result {
         let root = try SysfsRoot.open(rootPath)
-        let dir = try root.directory(Self.devicesDir)
-        var problems: [String] = []
-        var listed: [Listed] = []
-        for name in try dir.list() {
-            guard let a = PCIAddress(name) else {
-                problems.append("\(dir.path)/\(name): not a PCI address, ignored")
-                continue
-            }
-            if filter(a) { listed.append(Listed(address: a, name: name, position: 0)) }
-        }
-        listed.sort { $0.address < $1.address }
-        for i in listed.indices { listed[i].position = i }
         let failures = FailureLog()
+        let functions: FunctionList
+        var devices: [PCIDevice]
         // A captured tree is listed directory by directory anyway (for the types of its
         // files), so walking it down from sys/devices finds each device without its link.
         // The live sysfs is not listed: there each device is found through its link.
-        var devices = options.walksCapturedTrees && !root.isLive
-            ? walk(root: root, listed: listed, failures: failures)
-            : readThroughLinks(listed, failures: failures)
+        if options.walksCapturedTrees && !root.isLive {
+            (functions, devices) = try walk(root: root, filter: filter, failures: failures)
+        } else {
+            var list = try FunctionList(root: rootPath)
+            list.keep(filter)
+            functions = list
+            devices = readThroughLinks(list.listed, failures: failures)
+        }
+        let listed = functions.listed
+        var problems = functions.problems
         // A device directory that went away between listing and reading (hot unplug, VF
         // teardown) or cannot be entered: say so and keep the others.
         let failed = failures.sorted()
@@ -117,6 +114,32 @@ public struct PCIScanner: Sendable {
         var result = Result(devices: consume devices, problems: problems, truncatedConfigCount: truncated)
         if options.names { result.resolveNames(idsPath: options.idsPath, useHwdb: options.useHwdb) }
         return result
+    }
+
+    /// The kernel's list of functions under a root (`bus/pci/devices`), in address order.
+    struct FunctionList: Sendable {
+        var listed: [Listed] = []
+        /// Entries that are not PCI addresses.
+        var problems: [String] = []
+
+        /// Reads the list through a root handle of its own (so any thread can).
+        init(root rootPath: String) throws(SysfsError) {
+            let dir = try SysfsRoot.open(rootPath).directory(PCIScanner.devicesDir)
+            for name in try dir.list() {
+                guard let a = PCIAddress(name) else {
+                    problems.append("\(dir.path)/\(name): not a PCI address, ignored")
+                    continue
+                }
+                listed.append(Listed(address: a, name: name, position: 0))
+            }
+            listed.sort { $0.address < $1.address }
+        }
+
+        /// Keeps the functions `filter` wants, numbered in order.
+        mutating func keep(_ filter: (PCIAddress) -> Bool) {
+            listed.removeAll { !filter($0.address) }
+            for i in listed.indices { listed[i].position = i }
+        }
     }
 
     /// Reads `listed` through their `bus/pci/devices` links, shared among threads.

@@ -56,29 +56,61 @@ extension PCIScanner {
     /// Levels below sys/devices the walk goes at most (real trees have under ten).
     static let walkDepthLimit = 64
 
-    /// Every listed device, in `listed` order (placeholders for those that failed, logged).
-    func walk(root: borrowing SysfsDirectory, listed: [Listed], failures: FailureLog) -> [PCIDevice] {
-        var position = [PCIAddress: Int](minimumCapacity: listed.count)
-        for l in listed { position[l.address] = l.position }
+    /// The listed functions and every one of them read, in list order (placeholders for those
+    /// that failed, logged). Throws only when the list itself cannot be read.
+    func walk(root: borrowing SysfsDirectory, filter: (PCIAddress) -> Bool,
+              failures: FailureLog) throws(SysfsError) -> (FunctionList, [PCIDevice]) {
         let base = root.child("sys/devices"), rules = root.rules
 
-        // The host bridges: the first level.
-        var level: [WalkEntry] = []
-        var parents = WalkParents([])
+        // The host bridges in sys/devices.
         var hosts: [String] = []
-        if let top = try? root.directory("sys/devices", listing: Self.noNames, subdirectory: { name in
+        var top = WalkParents([])
+        if let dir = try? root.directory("sys/devices", listing: Self.noNames, subdirectory: { name in
             if Self.isHostBridgeName(name) { hosts.append(String(decoding: name, as: UTF8.self)) }
         }) {
-            let fd = fcntl(top.fd, F_DUPFD_CLOEXEC, 0)
-            if fd >= 0 {
-                parents = WalkParents([fd])
-                level = hosts.sorted().map { WalkEntry(parent: 0, name: $0, address: nil, position: -1, sysfsPath: $0, upstream: []) }
+            let fd = fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
+            if fd >= 0 { top = WalkParents([fd]) } else { hosts = [] }
+        }
+        let bridges = hosts.sorted().map { WalkEntry(parent: 0, name: $0, address: nil, position: -1, sysfsPath: $0, upstream: []) }
+
+        // The first level, the host bridges, is entered while the kernel's list of functions is
+        // read beside it (a directory of thousands: the one stretch neither needs the other for).
+        let list = FunctionListBox()
+        let scanner = self, rootPath = self.rootPath, from = top
+        let first = Parallel.mapShares(count: bridges.count + 1, serialBelow: 16) { indices, put in
+            for k in indices {
+                if k == 0 {
+                    do throws(SysfsError) { list.result = .success(try FunctionList(root: rootPath)) } catch { list.result = .failure(error) }
+                    put(0, WalkStep())
+                } else {
+                    put(k, scanner.enter(bridges[k - 1], from: from, base: base, rules: rules, position: nil, into: nil))
+                }
             }
         }
+        var functions = try list.result!.get()
+        functions.keep(filter)
+        let listed = functions.listed
+        var position = [PCIAddress: Int](minimumCapacity: listed.count)
+        for l in listed { position[l.address] = l.position }
+
+        // The second level: the functions on the root buses that are listed.
+        var level: [WalkEntry] = [], kept: [CInt] = []
+        for step in first.dropFirst() where step.descriptor >= 0 {
+            kept.append(step.descriptor)
+            for var child in step.children {
+                if let a = child.address {
+                    guard let i = position[a] else { continue }
+                    child.position = i
+                }
+                child.parent = kept.count - 1
+                level.append(child)
+            }
+        }
+        var parents = WalkParents(kept)
 
         // Devices are read straight into the result's storage (4,096 of them are megabytes:
         // a second copy would be as many fresh pages again).
-        return [PCIDevice](unsafeUninitializedCapacity: listed.count) { buffer, initialized in
+        let devices = [PCIDevice](unsafeUninitializedCapacity: listed.count) { buffer, initialized in
             let slots = WalkSlots(buffer.baseAddress!)
             var placed = [Bool](repeating: false, count: listed.count)
             var failed: [Int: SysfsError] = [:]
@@ -131,17 +163,25 @@ extension PCIScanner {
             for (i, error) in failed { (buffer.baseAddress! + i).initialize(to: Self.placeholder(listed[i], error, failures: failures)) }
             initialized = listed.count
         }
+        return (functions, devices)
+    }
+
+    /// Where the list read beside the first level lands (written by one thread, read after the join).
+    final class FunctionListBox: @unchecked Sendable {
+        var result: Swift.Result<FunctionList, SysfsError>?
     }
 
     /// Opens and reads one entry of the walk, and names the directories below it.
+    /// `position` nil (the first level, entered before the list is read): every function below
+    /// is named, and the caller keeps the listed ones.
     private func enter(_ e: WalkEntry, from parents: WalkParents, base: String, rules: SysfsDirectory.Rules,
-                       position: [PCIAddress: Int], into slots: WalkSlots) -> WalkStep {
+                       position: [PCIAddress: Int]?, into slots: WalkSlots?) -> WalkStep {
         var children: [WalkEntry] = []
         func child(_ name: UnsafeBufferPointer<UInt8>) {
             // As a link's components are read (`DeviceLink`): a PCI address in full.
             let a = name.count >= 12 ? PCIAddress(utf8: name) : nil
             var at = -1
-            if let a { guard let i = position[a] else { return }; at = i } else if !Self.isHostBridgeName(name) { return }
+            if let a { if let position { guard let i = position[a] else { return }; at = i } } else if !Self.isHostBridgeName(name) { return }
             let text = String(decoding: name, as: UTF8.self)
             let upstream = e.address.map { e.upstream + [$0] } ?? e.upstream
             children.append(WalkEntry(parent: -1, name: text, address: a, position: at, sysfsPath: e.sysfsPath + "/" + text,
@@ -151,7 +191,7 @@ extension PCIScanner {
             let dir = try SysfsDirectory.open(e.name, beneath: parents.descriptors[e.parent], path: base + "/" + e.sysfsPath,
                                               listing: e.address == nil ? Self.noNames : Self.attributeNames, rules: rules,
                                               subdirectory: child)
-            if let a = e.address { slots.put(readDevice(a, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream), at: e.position) }
+            if let a = e.address, let slots { slots.put(readDevice(a, in: dir, sysfsPath: e.sysfsPath, upstream: e.upstream), at: e.position) }
             // Kept for the next level; without a descriptor its children go by their links.
             let kept = children.isEmpty ? -1 : fcntl(dir.fd, F_DUPFD_CLOEXEC, 0)
             return WalkStep(placed: e.address != nil, error: nil, children: kept >= 0 ? children : [], descriptor: kept)

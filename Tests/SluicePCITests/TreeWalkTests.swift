@@ -53,6 +53,20 @@ import Testing
         #expect(deep >= 2)  // some capture has a device two levels below its root port
     }
 
+    /// A scan asked for some functions only (those below the first bus here, so their bridges
+    /// are not read) finds the same devices the same way through the walk as through links.
+    @Test func filteredScansAgree() throws {
+        for root in TestSupport.fixtureRoots {
+            func scan(walk: Bool) throws -> String {
+                var options = PCIScanner.Options(names: false, details: .all)
+                options.walksCapturedTrees = walk
+                let r = try PCIScanner(root: root, options: options).scan { $0.bus >= 1 }
+                return ListJSON.render(r, devices: r.devices, root: root, capabilities: true)
+            }
+            #expect(try scan(walk: true) == scan(walk: false), "\(root)")
+        }
+    }
+
     /// The walk does not need a device's link: one whose link is gone, or is not a link, is
     /// still found where it sits, with its topology (through its link it could not be placed).
     @Test func walkPlacesDevicesWhoseLinkIsBroken() throws {
