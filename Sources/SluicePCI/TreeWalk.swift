@@ -121,18 +121,23 @@ extension PCIScanner {
                 depth += 1
                 // A function met again (in this level, or placed before) is not entered:
                 // its slot is written by one thread at most, and then by its link.
-                var seen = [Int: Int]()
-                for e in level where e.position >= 0 { seen[e.position, default: 0] += 1 }
-                let entries = level.filter { e in
-                    guard e.position >= 0 else { return true }
+                var count = [UInt8](repeating: 0, count: listed.count)
+                var met = false
+                func known(_ i: Int) -> Bool {
+                    placed[i] || (!failed.isEmpty && failed[i] != nil) || (!twice.isEmpty && twice.contains(i))
+                }
+                for e in level where e.position >= 0 {
                     let i = e.position
-                    guard seen[i] == 1, !placed[i], failed[i] == nil, !twice.contains(i) else {
-                        if placed[i] { (buffer.baseAddress! + i).deinitialize(count: 1); placed[i] = false }
-                        failed[i] = nil
-                        twice.insert(i)
-                        return false
-                    }
-                    return true
+                    if count[i] < 2 { count[i] += 1 }
+                    if count[i] > 1 || known(i) { met = true }
+                }
+                let entries = !met ? level : level.filter { e in
+                    let i = e.position
+                    guard i >= 0, count[i] > 1 || known(i) else { return true }
+                    if placed[i] { (buffer.baseAddress! + i).deinitialize(count: 1); placed[i] = false }
+                    failed[i] = nil
+                    twice.insert(i)
+                    return false
                 }
                 let from = parents, scanner = self, index = position
                 let out = Parallel.mapShares(count: entries.count, serialBelow: 16) { indices, put in
