@@ -57,12 +57,12 @@ public struct Auditor {
         case snapshot(HostSnapshot), prediction(Prediction), names(ScanNames), failed(SysfsError)
     }
 
+    /// The groups the predictor forms from the scan, and the tables the verdicts read of them.
     struct Prediction: Sendable {
-        let predictor: GroupPredictor
         let groups: [GroupPredictor.Group]
         let tables: ScanTables
         init(_ devices: [PCIDevice], quirks: KernelQuirks) {
-            predictor = GroupPredictor(devices: devices, quirks: quirks)
+            let predictor = GroupPredictor(devices: devices, quirks: quirks)
             groups = predictor.predict()
             tables = ScanTables(devices: devices, predictor: predictor, predicted: groups)
         }
@@ -71,16 +71,15 @@ public struct Auditor {
     private func audit(_ s: HostSnapshot, prediction: Prediction) -> AuditReport {
         let platform = PlatformFacts(s, memlock: options.guestMemory.map(MemlockBudget.init),
                                      memlockLimit: s.memlockLimit, hasIPCLock: s.hasIPCLock)
-        let predictor = prediction.predictor, predicted = prediction.groups
-        let tables = prediction.tables
-        let maker = VerdictMaker(snapshot: s, platform: platform, predictor: predictor, tables: tables)
+        let predicted = prediction.groups, tables = prediction.tables
+        let maker = VerdictMaker(snapshot: s, platform: platform, tables: tables)
 
         let groups = Parallel.map(count: s.groups.count) { i -> GroupSummary in
             let g = s.groups[i]
             let blocking = g.devices.filter { !Viability.managesDMAItself(maker.driver(of: $0)) }
             let matches = g.devices.first.map { first -> Bool in
-                guard let i = tables.position[first], tables.predictedGroup[i] >= 0 else { return false }
-                let members = predicted[Int(tables.predictedGroup[i])].members    // both in address order when they agree
+                guard let k = tables.predictedGroup(of: first) else { return false }
+                let members = predicted[k].members    // both in address order when they agree
                 return members.count == g.devices.count && (members == g.devices || Set(members) == Set(g.devices))
             }
             var why = g.devices.first.map { maker.explanation(of: $0) } ?? []

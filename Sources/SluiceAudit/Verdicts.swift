@@ -14,7 +14,6 @@ enum Viability {
 struct VerdictMaker: Sendable {
     let snapshot: HostSnapshot
     let platform: PlatformFacts
-    let predictor: GroupPredictor
     let critical: [PCIAddress: [String]]
     let rmrrDevices: [PCIAddress: String]
     /// Positions, reset domains and the predictor's explanations (made beside the snapshot).
@@ -26,10 +25,9 @@ struct VerdictMaker: Sendable {
     /// The same for every device: made once, not once per device.
     let remappingUnconfirmed: String
 
-    init(snapshot: HostSnapshot, platform: PlatformFacts, predictor: GroupPredictor, tables: ScanTables) {
+    init(snapshot: HostSnapshot, platform: PlatformFacts, tables: ScanTables) {
         self.snapshot = snapshot
         self.platform = platform
-        self.predictor = predictor
         self.tables = tables
         remappingUnconfirmed = "interrupt remapping not confirmed (\(platform.interruptRemapping.detail))"
         critical = HostCritical.find(snapshot)
@@ -218,4 +216,10 @@ struct ScanTables: Sendable {
 
     /// The predictor's explanation of the device at `i` (empty when it has none).
     func explanation(at i: Int) -> [String] { predictedGroup[i] >= 0 ? explanations[Int(predictedGroup[i])] : [] }
+
+    /// Which predicted group `a` is in (its index), if any.
+    func predictedGroup(of a: PCIAddress) -> Int? {
+        guard let i = position[a], predictedGroup[i] >= 0 else { return nil }
+        return Int(predictedGroup[i])
+    }
 }

@@ -82,7 +82,13 @@ enum DecodedKinds {
         AERCapability.self, SerialNumberCapability.self, ACSCapability.self, ATSCapability.self,
         SRIOVCapability.self, PRICapability.self, ResizableBARCapability.self, PASIDCapability.self,
     ]
-    static let powerManagement = 0, express = 2, msix = 3, acs = 6, ats = 7, sriov = 8
+    static let powerManagement = position(of: PowerManagementCapability.self), express = position(of: ExpressCapability.self)
+    static let msix = position(of: MSIXCapability.self), acs = position(of: ACSCapability.self)
+    static let ats = position(of: ATSCapability.self), sriov = position(of: SRIOVCapability.self)
+
+    private static func position(of kind: any DecodedCapability.Type) -> Int {
+        all.firstIndex { ObjectIdentifier($0) == ObjectIdentifier(kind) }!
+    }
 
     /// The kind of each id, standard ids first (256) then extended (the 16-bit id space, where
     /// the kinds sit low): built once, so an entry's kind is one array read, not a walk over

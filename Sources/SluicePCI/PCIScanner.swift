@@ -304,7 +304,7 @@ public struct PCIScanner: Sendable {
             d.subsystemDeviceID = number("subsystem_device", required: false).map { UInt16(truncatingIfNeeded: $0) }
         }
         d.driver = linkName("driver") { String(decoding: $0, as: UTF8.self) }
-        d.iommuGroup = linkName("iommu_group") { Self.decimal($0) }
+        d.iommuGroup = linkName("iommu_group") { Self.groupNumber($0) }
         d.physicalFunction = linkName("physfn") { PCIAddress(utf8: $0) }
         let details = options.details
         if details.contains(.numaNode) { d.numaNode = decimal("numa_node") }
@@ -346,8 +346,8 @@ public struct PCIScanner: Sendable {
         return (vendor, device)
     }
 
-    /// A non-negative decimal number (an IOMMU group id), nil for anything else.
-    private static func decimal(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// An IOMMU group's number (a link's last component: decimal digits only), nil for anything else.
+    private static func groupNumber(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !text.isEmpty, text.count <= 18 else { return nil }
         var value = 0
         for byte in text {

@@ -94,19 +94,12 @@ extension PCIScanner {
         for l in listed { position[l.address] = l.position }
 
         // The second level: the functions on the root buses that are listed.
-        var level: [WalkEntry] = [], kept: [CInt] = []
-        for step in first.dropFirst() where step.descriptor >= 0 {
-            kept.append(step.descriptor)
-            for var child in step.children {
-                if let a = child.address {
-                    guard let i = position[a] else { continue }
-                    child.position = i
-                }
-                child.parent = kept.count - 1
-                level.append(child)
-            }
+        var (level, parents) = Self.nextLevel(first.dropFirst()) { child in
+            guard let a = child.address else { return true }
+            guard let i = position[a] else { return false }
+            child.position = i
+            return true
         }
-        var parents = WalkParents(kept)
 
         // Devices are read straight into the result's storage (4,096 of them are megabytes:
         // a second copy would be as many fresh pages again).
@@ -143,21 +136,11 @@ extension PCIScanner {
                 let out = Parallel.mapShares(count: entries.count, serialBelow: 16) { indices, put in
                     for k in indices { put(k, scanner.enter(entries[k], from: from, base: base, rules: rules, position: index, into: slots)) }
                 }
-                var next: [WalkEntry] = [], kept: [CInt] = []
-                for k in out.indices {
+                for k in out.indices where entries[k].position >= 0 {
                     let i = entries[k].position
-                    if i >= 0 {
-                        if out[k].placed { placed[i] = true } else if let error = out[k].error { failed[i] = error }
-                    }
-                    guard out[k].descriptor >= 0 else { continue }
-                    kept.append(out[k].descriptor)
-                    for var child in out[k].children {
-                        child.parent = kept.count - 1
-                        next.append(child)
-                    }
+                    if out[k].placed { placed[i] = true } else if let error = out[k].error { failed[i] = error }
                 }
-                level = next
-                parents = WalkParents(kept)
+                (level, parents) = Self.nextLevel(out) { _ in true }
             }
 
             // Listed devices the walk did not place, through their links; those it could not
@@ -169,6 +152,21 @@ extension PCIScanner {
             initialized = listed.count
         }
         return (functions, devices)
+    }
+
+    /// The level below `steps`: their children (those `keep` accepts, after it has had its say
+    /// on each), and the directories they are opened from, kept open until that level is done.
+    private static func nextLevel(_ steps: some Sequence<WalkStep>,
+                                  keep: (inout WalkEntry) -> Bool) -> ([WalkEntry], WalkParents) {
+        var level: [WalkEntry] = [], kept: [CInt] = []
+        for step in steps where step.descriptor >= 0 {
+            kept.append(step.descriptor)
+            for var child in step.children where keep(&child) {
+                child.parent = kept.count - 1
+                level.append(child)
+            }
+        }
+        return (level, WalkParents(kept))
     }
 
     /// Where the list read beside the first level lands (written by one thread, read after the join).
@@ -186,7 +184,14 @@ extension PCIScanner {
             // As a link's components are read (`DeviceLink`): a PCI address in full.
             let a = name.count >= 12 ? PCIAddress(utf8: name) : nil
             var at = -1
-            if let a { if let position { guard let i = position[a] else { return }; at = i } } else if !Self.isHostBridgeName(name) { return }
+            if let a {
+                if let position {
+                    guard let i = position[a] else { return }  // not a listed function
+                    at = i
+                }
+            } else if !Self.isHostBridgeName(name) {
+                return
+            }
             let text = String(decoding: name, as: UTF8.self)
             let upstream = e.address.map { e.upstream + [$0] } ?? e.upstream
             children.append(WalkEntry(parent: -1, name: text, address: a, position: at, sysfsPath: e.sysfsPath + "/" + text,

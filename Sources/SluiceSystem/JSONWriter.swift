@@ -59,7 +59,12 @@ public struct JSONWriter: Sendable {
     public mutating func int(_ v: some BinaryInteger) {
         // Other widths through the two above (a generic body called across modules is not
         // specialised: every digit would go through witness tables).
-        if let small = Int(exactly: v) { int(small) } else if let big = UInt64(exactly: v) { int(big) } else { int(Int(truncatingIfNeeded: v)) }
+        if let small = Int(exactly: v) { int(small) } else if let big = UInt64(exactly: v) { int(big) } else {
+            separator()  // wider than 64 bits: through its own description, never truncated
+            var text = String(v)
+            text.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
+            needsComma = true
+        }
     }
 
     private mutating func integer(negative: Bool, magnitude: UInt64) {

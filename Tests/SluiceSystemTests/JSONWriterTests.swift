@@ -100,4 +100,11 @@ import Testing
             #expect(bytes.withUnsafeBufferPointer { JSONEscapes.needed(in: $0) } == expected)
         }
     }
+
+    /// Integers wider than 64 bits are written whole, never truncated to fit.
+    @Test func wideIntegersAreWrittenWhole() {
+        var w = JSONWriter()
+        w.beginArray(); w.int(Int128(UInt64.max) * 4); w.int(-Int128(UInt64.max) - 1); w.endArray()
+        #expect(text(w) == "[73786976294838206460,-18446744073709551616]")
+    }
 }
